@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# README command (2): set up, build, and run the whole test suite under ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j2 \
+  --timeout 900 "$@"

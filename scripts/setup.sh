@@ -33,9 +33,11 @@ else
   echo "setup: all Debian packages present"
 fi
 
-# js-libp2p peers, pinned by package-lock.json.
-js=tests/interop/js
-if [ ! -d "$js/node_modules" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
-  echo "setup: npm ci in $js"
-  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# js-libp2p peers and the official interop suite, pinned by package-lock.json.
+for js in tests/interop/js tests/interop/suite; do
+  if [ ! -d "$js/node_modules" ] \
+     || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in $js"
+    (cd "$js" && npm ci --no-audit --no-fund --legacy-peer-deps --loglevel=error)
+  fi
+done

@@ -1,0 +1,254 @@
+#include "bindings.hpp"
+
+#include "values.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+namespace canswarm::config::detail {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::string_view bool_expected = "expected a boolean (true/false, "
+                                           "1/0, yes/no, on/off)";
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items)
+    out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+std::string join(const std::vector<multiaddr>& addrs) {
+  std::string out;
+  for (const auto& addr : addrs)
+    out += (out.empty() ? "" : ",") + addr.to_string();
+  return out;
+}
+
+/// Multiaddr error reasons are embedded in a one-line message.
+std::string one_line(std::string text) {
+  for (auto& c : text)
+    if (c == '\n' || c == '\r')
+      c = ' ';
+  return text;
+}
+
+template<bool settings::*Field>
+std::optional<std::string> parse_flag(std::string_view text, settings& out) {
+  auto value = parse_bool(text);
+  if (!value)
+    return std::string{bool_expected};
+  out.*Field = *value;
+  return std::nullopt;
+}
+
+template<bool settings::*Field>
+std::string format_flag(const settings& values) {
+  return values.*Field ? "true" : "false";
+}
+
+template<std::uint32_t settings::*Field, std::uint32_t Min, std::uint32_t Max>
+std::optional<std::string> parse_count(std::string_view text, settings& out) {
+  auto expected = "expected an integer between " + std::to_string(Min) + " and "
+                  + std::to_string(Max);
+  switch (parse_uint(text, Min, Max, out.*Field)) {
+    case number_status::ok: return std::nullopt;
+    case number_status::out_of_range: return "out of range, " + expected;
+    default: return expected;
+  }
+}
+
+template<std::uint32_t settings::*Field>
+std::string format_count(const settings& values) {
+  return std::to_string(values.*Field);
+}
+
+template<milliseconds settings::*Field, std::int64_t MinMs, std::int64_t MaxMs>
+std::optional<std::string>
+parse_duration(std::string_view text, settings& out) {
+  auto bounds = MinMs == 1 ? "greater than 0 and at most "
+                               + format_seconds(milliseconds{MaxMs})
+                           : "between " + format_seconds(milliseconds{MinMs})
+                               + " and " + format_seconds(milliseconds{MaxMs});
+  auto expected = "expected a number of seconds (fractional allowed, e.g. "
+                  "0.5) "
+                  + bounds;
+  switch (
+    parse_seconds(text, milliseconds{MinMs}, milliseconds{MaxMs}, out.*Field)) {
+    case number_status::ok: return std::nullopt;
+    case number_status::out_of_range: return "out of range, " + expected;
+    case number_status::too_precise:
+      return "finer than a millisecond, " + expected;
+    default: return expected;
+  }
+}
+
+template<milliseconds settings::*Field>
+std::string format_duration(const settings& values) {
+  return format_seconds(values.*Field);
+}
+
+enum class addr_rule { at_least_one, any, peer_required };
+
+template<std::vector<multiaddr> settings::*Field, addr_rule Rule>
+std::optional<std::string> parse_addrs(std::string_view text, settings& out) {
+  auto items = split_list(text);
+  if (items.empty() && Rule == addr_rule::at_least_one)
+    return "expected at least one multiaddr, e.g. /ip4/0.0.0.0/tcp/4001";
+  if (items.size() > max_list_items)
+    return std::to_string(items.size()) + " addresses, expected at most "
+           + std::to_string(max_list_items);
+  constexpr std::string_view example = Rule == addr_rule::peer_required
+                                         ? "/dns4/boot.example.com/tcp/4001/"
+                                           "p2p/12D3KooW..."
+                                         : "/ip4/203.0.113.7/tcp/4001";
+  std::vector<multiaddr> addrs;
+  for (const auto& item : items) {
+    // Quote the bad item only when the value has several.
+    auto subject = items.size() == 1 ? std::string{} : quote(item) + " ";
+    auto addr = multiaddr::parse(item);
+    if (!addr)
+      return (subject.empty() ? "not" : subject + "is not")
+             + " a valid multiaddr (" + one_line(addr.error().message)
+             + "), expected comma-separated multiaddrs like "
+             + std::string{example};
+    if constexpr (Rule == addr_rule::peer_required) {
+      auto parts = addr->components();
+      if (parts.size() < 2 || parts.back().name != "p2p")
+        return subject
+               + "does not end in /p2p/<peer-id>, expected bootstrap "
+                 "addresses like "
+               + std::string{example};
+    }
+    addrs.push_back(std::move(*addr));
+  }
+  out.*Field = std::move(addrs);
+  return std::nullopt;
+}
+
+template<std::vector<multiaddr> settings::*Field>
+std::string format_addrs(const settings& values) {
+  return join(values.*Field);
+}
+
+std::optional<std::string> parse_level(std::string_view text, settings& out) {
+  auto level = parse_log_level(text);
+  if (!level)
+    return "expected one of DEBUG, INFO, WARNING (or WARN), ERROR";
+  out.level = *level;
+  return std::nullopt;
+}
+
+std::string format_level(const settings& values) {
+  return to_string(values.level);
+}
+
+/// Empty is accepted here; load() requires a URL whenever NATS is used.
+std::optional<std::string> parse_nats(std::string_view text, settings& out) {
+  auto items = split_list(text);
+  if (items.size() > max_list_items)
+    return std::to_string(items.size()) + " URLs, expected at most "
+           + std::to_string(max_list_items);
+  for (const auto& item : items) {
+    auto lower = item;
+    for (auto& c : lower)
+      c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    auto scheme_end = lower.starts_with("nats://")  ? 7
+                      : lower.starts_with("tls://") ? 6
+                                                    : 0;
+    if (scheme_end == 0 || item.size() == static_cast<size_t>(scheme_end))
+      return quote(item)
+             + " is not a NATS URL, expected comma-separated "
+               "nats://host:port or tls://host:port URLs";
+  }
+  out.nats_urls = std::move(items);
+  return std::nullopt;
+}
+
+std::string format_nats(const settings& values) {
+  return join(values.nats_urls);
+}
+
+std::optional<std::string> parse_key_file(std::string_view text,
+                                          settings& out) {
+  auto path = trim(text);
+  if (path.empty())
+    return "expected the path of the node's key file";
+  out.key_file = std::string{path};
+  return std::nullopt;
+}
+
+std::string format_key_file(const settings& values) {
+  return values.key_file;
+}
+
+std::optional<std::string> parse_control(std::string_view text, settings& out) {
+  constexpr std::string_view expected = "expected a tcp or unix multiaddr like "
+                                        "/ip4/127.0.0.1/tcp/5001";
+  auto addr = multiaddr::parse(trim(text));
+  if (!addr)
+    return "not a valid multiaddr (" + one_line(addr.error().message) + "), "
+           + std::string{expected};
+  if (!addr->value_of("tcp") && !addr->value_of("unix"))
+    return "no tcp or unix component, " + std::string{expected};
+  out.control_addr = std::move(*addr);
+  return std::nullopt;
+}
+
+std::string format_control(const settings& values) {
+  return values.control_addr.to_string();
+}
+
+using s = settings;
+
+constexpr auto all_bindings = std::to_array<binding>({
+  {"P2P_ENABLED", parse_flag<&s::p2p_enabled>, format_flag<&s::p2p_enabled>},
+  {"P2P_PRIMARY", parse_flag<&s::p2p_primary>, format_flag<&s::p2p_primary>},
+  {"NATS_FALLBACK", parse_flag<&s::nats_fallback>,
+   format_flag<&s::nats_fallback>},
+  {"P2P_LISTEN_ADDR", parse_addrs<&s::listen_addrs, addr_rule::at_least_one>,
+   format_addrs<&s::listen_addrs>},
+  {"P2P_BOOTSTRAP_NODES",
+   parse_addrs<&s::bootstrap_nodes, addr_rule::peer_required>,
+   format_addrs<&s::bootstrap_nodes>},
+  {"P2P_MDNS_ENABLED", parse_flag<&s::mdns_enabled>,
+   format_flag<&s::mdns_enabled>},
+  {"P2P_DHT_ENABLED", parse_flag<&s::dht_enabled>,
+   format_flag<&s::dht_enabled>},
+  {"P2P_MAX_CONNECTIONS", parse_count<&s::max_connections, 1, 100000>,
+   format_count<&s::max_connections>},
+  {"P2P_CONNECTION_TIMEOUT",
+   parse_duration<&s::connection_timeout, 1, 3'600'000>,
+   format_duration<&s::connection_timeout>},
+  {"P2P_CIRCUIT_RELAY_ENABLED", parse_flag<&s::circuit_relay_enabled>,
+   format_flag<&s::circuit_relay_enabled>},
+  {"P2P_ANNOUNCE_ADDRS", parse_addrs<&s::announce_addrs, addr_rule::any>,
+   format_addrs<&s::announce_addrs>},
+  {"GOSSIPSUB_HEARTBEAT_INTERVAL",
+   parse_duration<&s::heartbeat_interval, 10, 60'000>,
+   format_duration<&s::heartbeat_interval>},
+  {"GOSSIPSUB_MESH_DEGREE_LOW", parse_count<&s::mesh_degree_low, 1, 1000>,
+   format_count<&s::mesh_degree_low>},
+  {"GOSSIPSUB_MESH_DEGREE", parse_count<&s::mesh_degree, 1, 1000>,
+   format_count<&s::mesh_degree>},
+  {"GOSSIPSUB_MESH_DEGREE_HIGH", parse_count<&s::mesh_degree_high, 1, 1000>,
+   format_count<&s::mesh_degree_high>},
+  {"LOG_LEVEL", parse_level, format_level},
+  {"LIBP2P_DEBUG", parse_flag<&s::libp2p_debug>, format_flag<&s::libp2p_debug>},
+  {"NATS_URL", parse_nats, format_nats},
+  {"P2P_KEY_FILE", parse_key_file, format_key_file},
+  {"P2P_CONTROL_ADDR", parse_control, format_control},
+});
+
+} // namespace
+
+std::span<const binding> bindings() {
+  return all_bindings;
+}
+
+} // namespace canswarm::config::detail

@@ -1,5 +1,15 @@
-#include <cstdio>
-int main() {
-  std::puts("canswarm " CANSWARM_VERSION);
-  return 0;
+// canswarm: the node binary. See canswarm/runtime/cli.hpp for the commands.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "canswarm/config/config.hpp"
+#include "canswarm/runtime/cli.hpp"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  canswarm::cli::context ctx{std::cout, std::cerr,
+                             canswarm::config::read_environment()};
+  return canswarm::cli::run(args, ctx);
 }

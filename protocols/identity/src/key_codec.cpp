@@ -31,16 +31,17 @@ bytes encode_key_message(key_type type, bytes_view data) {
   return out;
 }
 
-result<key_message> decode_key_message(bytes_view in, std::string_view what) {
+result<key_message> decode_key_message(bytes_view in, std::string_view what,
+                                       std::size_t max_size) {
   auto fail = [&](std::string reason) {
     return make_error(errc::malformed,
                       fmt::format("{} protobuf: {}", what, reason));
   };
-  if (in.size() > max_key_protobuf_size)
+  if (in.size() > max_size)
     return make_error(errc::too_large,
                       fmt::format("{} protobuf is {} bytes, over the {}-byte "
                                   "limit",
-                                  what, in.size(), max_key_protobuf_size));
+                                  what, in.size(), max_size));
   key_message msg;
   bool have_type = false;
   bool have_data = false;

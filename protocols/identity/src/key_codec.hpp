@@ -5,6 +5,7 @@
 // Hand-coded: encoding is deterministic (field 1 then field 2), decoding is
 // strict. Internal to canswarm_identity.
 
+#include <cstddef>
 #include <string_view>
 
 #include "canswarm/bytes.hpp"
@@ -24,7 +25,8 @@ bytes encode_key_message(key_type type, bytes_view data);
 
 /// Decodes a key message; `what` ("PublicKey"/"PrivateKey") prefixes errors.
 /// Unknown, duplicate or missing fields, wrong wire types, an unknown key
-/// type and input over `max_key_protobuf_size` are rejected.
-result<key_message> decode_key_message(bytes_view in, std::string_view what);
+/// type and input over `max_size` bytes are rejected.
+result<key_message> decode_key_message(bytes_view in, std::string_view what,
+                                       std::size_t max_size);
 
 } // namespace canswarm::identity::detail

@@ -1,4 +1,5 @@
-// libp2p public/private keys; Ed25519 through libsodium.
+// libp2p public/private keys: Ed25519 through libsodium, the other types
+// through native_key.hpp (OpenSSL).
 
 #include "canswarm/identity/keys.hpp"
 
@@ -8,6 +9,7 @@
 #include <sodium.h>
 
 #include "key_codec.hpp"
+#include "native_key.hpp"
 
 namespace canswarm::identity {
 
@@ -46,18 +48,25 @@ const char* to_string(key_type type) {
 // -- public_key ---------------------------------------------------------------
 
 result<public_key> public_key::from_protobuf(bytes_view encoded) {
-  auto msg = detail::decode_key_message(encoded, "PublicKey");
+  auto msg = detail::decode_key_message(encoded, "PublicKey",
+                                        max_key_protobuf_size);
   if (!msg)
     return msg.error();
-  if (msg->type == key_type::ed25519)
-    return ed25519(msg->data);
-  if (msg->data.empty())
+  return from_data(msg->type, msg->data);
+}
+
+result<public_key> public_key::from_data(key_type type, bytes_view data) {
+  if (type == key_type::ed25519)
+    return ed25519(data);
+  if (data.empty())
     return make_error(errc::malformed,
                       fmt::format("{} public key data is empty",
-                                  to_string(msg->type)));
+                                  to_string(type)));
+  if (auto checked = detail::load_public(type, data); !checked)
+    return checked.error();
   public_key key;
-  key.type_ = msg->type;
-  key.data_ = std::move(msg->data);
+  key.type_ = type;
+  key.data_.assign(data.begin(), data.end());
   return key;
 }
 
@@ -84,10 +93,9 @@ bool public_key::verify(bytes_view message, bytes_view signature) const {
 result<void> public_key::check_verify(bytes_view message,
                                       bytes_view signature) const {
   if (type_ != key_type::ed25519)
-    return make_error(errc::unsupported,
-                      fmt::format("{} signature verification is not yet "
-                                  "supported",
-                                  to_string(type_)));
+    return detail::verify_native(type_, data_, message, signature);
+  if (data_.size() != ed25519_public_size) // A default-constructed key.
+    return make_error(errc::invalid_argument, "empty public key");
   if (signature.size() != ed25519_signature_size)
     return make_error(errc::crypto,
                       fmt::format("Ed25519 signature must be 64 bytes, got {}",
@@ -102,6 +110,14 @@ result<void> public_key::check_verify(bytes_view message,
 
 // -- private_key --------------------------------------------------------------
 
+private_key::private_key(key_type type, bytes secret,
+                         std::shared_ptr<const detail::native_key> native,
+                         identity::public_key pub)
+    : type_(type),
+      secret_(std::move(secret)),
+      native_(std::move(native)),
+      public_(std::move(pub)) {}
+
 private_key::~private_key() {
   if (!secret_.empty())
     sodium_memzero(secret_.data(), secret_.size());
@@ -112,7 +128,45 @@ private_key private_key::generate_ed25519() {
   bytes secret(ed25519_secret_size);
   unsigned char pk[ed25519_public_size];
   crypto_sign_keypair(pk, secret.data());
-  return private_key{std::move(secret)};
+  return from_sodium_secret(std::move(secret));
+}
+
+result<private_key> private_key::generate_rsa(std::size_t bits) {
+  auto native = detail::generate_private(key_type::rsa, bits);
+  if (!native)
+    return native.error();
+  return from_native(key_type::rsa, std::move(*native));
+}
+
+private_key private_key::generate_secp256k1() {
+  auto native = detail::generate_private(key_type::secp256k1, 0);
+  if (!native)
+    throw std::runtime_error(native.error().describe());
+  return from_native(key_type::secp256k1, std::move(*native));
+}
+
+private_key private_key::generate_ecdsa() {
+  auto native = detail::generate_private(key_type::ecdsa, 0);
+  if (!native)
+    throw std::runtime_error(native.error().describe());
+  return from_native(key_type::ecdsa, std::move(*native));
+}
+
+private_key private_key::from_sodium_secret(bytes secret) {
+  // libsodium's secret key is seed || public key.
+  auto pub = *identity::public_key::ed25519(
+    bytes_view{secret}.subspan(ed25519_seed_size));
+  return private_key{key_type::ed25519, std::move(secret), nullptr,
+                     std::move(pub)};
+}
+
+private_key private_key::from_native(key_type type,
+                                     detail::native_private native) {
+  identity::public_key pub;
+  pub.type_ = type;
+  pub.data_ = std::move(native.public_data);
+  return private_key{type, std::move(native.data), std::move(native.key),
+                     std::move(pub)};
 }
 
 result<private_key> private_key::ed25519_from_seed(bytes_view seed32) {
@@ -124,19 +178,23 @@ result<private_key> private_key::ed25519_from_seed(bytes_view seed32) {
   bytes secret(ed25519_secret_size);
   unsigned char pk[ed25519_public_size];
   crypto_sign_seed_keypair(pk, secret.data(), seed32.data());
-  return private_key{std::move(secret)};
+  return from_sodium_secret(std::move(secret));
 }
 
 result<private_key> private_key::from_protobuf(bytes_view encoded) {
-  auto msg = detail::decode_key_message(encoded, "PrivateKey");
+  auto msg = detail::decode_key_message(encoded, "PrivateKey",
+                                        max_private_key_protobuf_size);
   if (!msg)
     return msg.error();
-  if (msg->type != key_type::ed25519)
-    return make_error(errc::unsupported,
-                      fmt::format("{} keys are not yet supported",
-                                  to_string(msg->type)));
-  bytes_view data{msg->data};
   auto wipe = [&] { sodium_memzero(msg->data.data(), msg->data.size()); };
+  if (msg->type != key_type::ed25519) {
+    auto native = detail::load_private(msg->type, msg->data);
+    wipe();
+    if (!native)
+      return native.error();
+    return from_native(msg->type, std::move(*native));
+  }
+  bytes_view data{msg->data};
   if (data.size() != ed25519_secret_size
       && data.size() != ed25519_legacy_secret_size) {
     wipe();
@@ -171,16 +229,16 @@ result<private_key> private_key::from_protobuf(bytes_view encoded) {
 }
 
 bytes private_key::to_protobuf() const {
-  return detail::encode_key_message(key_type::ed25519, secret_);
+  return detail::encode_key_message(type_, secret_);
 }
 
 identity::public_key private_key::public_key() const {
-  // libsodium's secret key is seed || public key.
-  return *identity::public_key::ed25519(
-    bytes_view{secret_}.subspan(ed25519_seed_size));
+  return public_;
 }
 
 bytes private_key::sign(bytes_view message) const {
+  if (type_ != key_type::ed25519)
+    return detail::sign_native(type_, *native_, message);
   ensure_sodium();
   bytes signature(ed25519_signature_size);
   crypto_sign_detached(signature.data(), nullptr, message.data(),

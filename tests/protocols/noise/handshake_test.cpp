@@ -260,10 +260,10 @@ TEST_CASE("a third message with trailing junk fails authentication") {
   CHECK_FALSE(resp.remote_peer().has_value());
 }
 
-TEST_CASE("an identity key we cannot verify is unsupported") {
+TEST_CASE("a Secp256k1 identity whose signature is not DER is refused") {
   fake_responder fake;
   // A libp2p PublicKey protobuf of type Secp256k1 (2) with a 33-byte
-  // compressed point, and a 64-byte signature.
+  // compressed point (the generator), and 64 bytes that are no DER signature.
   auto key = hex(
     "0802 1221 02"
     "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
@@ -271,10 +271,11 @@ TEST_CASE("an identity key we cannot verify is unsupported") {
   REQUIRE(encoded);
   auto init = run_against(fake, *encoded);
   REQUIRE(init.state() == handshake::status::failed);
-  CHECK(init.failure()->code == errc::unsupported);
+  CHECK(init.failure()->code == errc::crypto);
   CHECK(init.failure()->message
-        == "noise remote identity key of type Secp256k1 cannot be verified: "
-           "Secp256k1 signature verification is not yet supported");
+        == "noise remote identity signature over the static key does not "
+           "verify: Secp256k1 signature is not a strict DER ECDSA signature");
+  CHECK_FALSE(init.remote_peer().has_value());
 }
 
 TEST_CASE("a handshake payload over the bound is refused") {

@@ -1,6 +1,7 @@
 #pragma once
 
-// Node key files: a libp2p PrivateKey protobuf on disk, mode 0600.
+// Node key files: a libp2p PrivateKey protobuf (any key type) on disk,
+// mode 0600.
 //
 // Deviations from spec: none (the file format is the go/js libp2p one).
 
@@ -12,8 +13,9 @@
 
 namespace canswarm::identity {
 
-/// Largest key file read: a key protobuf is at most `max_key_protobuf_size`.
-inline constexpr std::size_t max_key_file_size = max_key_protobuf_size;
+/// Largest key file read: a private key protobuf is at most
+/// `max_private_key_protobuf_size`.
+inline constexpr std::size_t max_key_file_size = max_private_key_protobuf_size;
 
 /// Loads a key file (libp2p PrivateKey protobuf). Errors name the path.
 result<private_key> load_key_file(const std::string& path);

@@ -10,7 +10,7 @@ packages=(
   libcaf-dev libsodium-dev libssl-dev libnats-dev nats-server
   libprotobuf-dev protobuf-compiler libfmt-dev doctest-dev
   prometheus-cpp-dev
-  iproute2 iptables procps psmisc
+  iproute2 iptables procps psmisc python3 python3-yaml
 )
 # Node.js runs the js-libp2p interop peers; keep an existing (newer) one.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -47,8 +47,8 @@ decoded decode(bytes_view in, std::uint64_t bound) {
       if (value > bound) {
         result.st = status::too_large;
         result.value = value;
-        result.reason = fmt::format("varint value {} exceeds bound {}",
-                                    value, bound);
+        result.reason = fmt::format("varint value {} exceeds bound {}", value,
+                                    bound);
         return result;
       }
       result.st = status::ok;
@@ -64,18 +64,15 @@ decoded decode(bytes_view in, std::uint64_t bound) {
   return result;
 }
 
-result<std::pair<std::uint64_t, std::size_t>>
-read(bytes_view in, std::uint64_t bound) {
+result<std::pair<std::uint64_t, std::size_t>> read(bytes_view in,
+                                                   std::uint64_t bound) {
   auto d = decode(in, bound);
   switch (d.st) {
-    case status::ok:
-      return std::pair{d.value, d.size};
+    case status::ok: return std::pair{d.value, d.size};
     case status::incomplete:
       return make_error(errc::malformed, "truncated varint");
-    case status::malformed:
-      return make_error(errc::malformed, d.reason);
-    case status::too_large:
-      break;
+    case status::malformed: return make_error(errc::malformed, d.reason);
+    case status::too_large: break;
   }
   return make_error(errc::too_large, d.reason);
 }

@@ -10,8 +10,12 @@ TEST_CASE("varints match the multiformats spec vectors both ways") {
     const char* hex;
   };
   // From the unsigned-varint spec's examples.
-  vec vectors[] = {{1, "01"},       {127, "7f"},         {128, "8001"},
-                   {255, "ff01"},   {300, "ac02"},       {16384, "808001"},
+  vec vectors[] = {{1, "01"},
+                   {127, "7f"},
+                   {128, "8001"},
+                   {255, "ff01"},
+                   {300, "ac02"},
+                   {16384, "808001"},
                    {varint::max_value, "ffffffffffffffff7f"}};
   for (auto& v : vectors) {
     CHECK(to_hex(varint::encode(v.value)) == v.hex);

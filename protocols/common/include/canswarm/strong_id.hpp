@@ -8,7 +8,7 @@ namespace canswarm {
 
 /// A distinct integer id type per `Tag`, so a connection id is never passed
 /// where a stream id is expected.
-template <class Tag, class T = std::uint64_t>
+template<class Tag, class T = std::uint64_t>
 struct strong_id {
   T value = 0;
   constexpr auto operator<=>(const strong_id&) const = default;
@@ -24,7 +24,7 @@ using request_id = strong_id<request_tag>;
 
 } // namespace canswarm
 
-template <class Tag, class T>
+template<class Tag, class T>
 struct std::hash<canswarm::strong_id<Tag, T>> {
   size_t operator()(const canswarm::strong_id<Tag, T>& x) const noexcept {
     return std::hash<T>{}(x.value);

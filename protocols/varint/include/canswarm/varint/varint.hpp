@@ -34,18 +34,18 @@ std::size_t encoded_size(std::uint64_t value);
 
 /// Outcome of decoding from a possibly incomplete buffer.
 enum class status {
-  ok,         ///< A value was decoded.
+  ok, ///< A value was decoded.
   incomplete, ///< More bytes are needed.
-  malformed,  ///< Longer than 9 bytes or not minimally encoded.
-  too_large,  ///< The value exceeds the caller's bound.
+  malformed, ///< Longer than 9 bytes or not minimally encoded.
+  too_large, ///< The value exceeds the caller's bound.
 };
 
 /// Result of `decode`.
 struct decoded {
   status st = status::incomplete;
   std::uint64_t value = 0; ///< Also set for too_large, for the message.
-  std::size_t size = 0;    ///< Bytes consumed when `st == ok`.
-  std::string reason;   ///< Why decoding failed, for malformed / too_large.
+  std::size_t size = 0; ///< Bytes consumed when `st == ok`.
+  std::string reason; ///< Why decoding failed, for malformed / too_large.
 };
 
 /// Decodes one varint from the front of `in`.
@@ -61,7 +61,7 @@ void write_frame(bytes_view body, bytes& out);
 /// Result of `read_frame`.
 struct frame {
   status st = status::incomplete;
-  bytes_view body;      ///< Points into the input when `st == ok`.
+  bytes_view body; ///< Points into the input when `st == ok`.
   std::size_t size = 0; ///< Bytes consumed (prefix + body) when `st == ok`.
   std::string reason;
 };

@@ -26,11 +26,12 @@ struct located {
   std::size_t begin; ///< Offset of the component's code.
 };
 
-error size_error(const char* form, std::size_t size) {
+error size_error(const char* form, std::size_t size,
+                 std::size_t limit = max_multiaddr_size) {
   return make_error(errc::too_large,
                     fmt::format("multiaddr {} is {} bytes, over the {}-byte "
                                 "limit",
-                                form, size, max_multiaddr_size));
+                                form, size, limit));
 }
 
 error varint_error(const varint::decoded& d, const char* what,
@@ -89,8 +90,8 @@ void append_component(const detail::protocol& p, bytes_view value, bytes& out) {
 } // namespace
 
 result<multiaddr> multiaddr::parse(std::string_view text) {
-  if (text.size() > max_multiaddr_size)
-    return size_error("text", text.size());
+  if (text.size() > max_multiaddr_text_size)
+    return size_error("text", text.size(), max_multiaddr_text_size);
   if (text.empty())
     return make_error(errc::malformed, "empty multiaddr");
   if (text.front() != '/')

@@ -167,6 +167,13 @@ result<void> check_value(const protocol& p, bytes_view value) {
                           fmt::format("bad /p2p multihash: code 0x{:x} is "
                                       "neither identity nor sha2-256",
                                       mh->code));
+      // A shorter or longer SHA2-256 digest has no peer-id text form (it
+      // would not start with "Qm"), so it could not round-trip.
+      if (mh->code == multihash::sha2_256 && mh->digest.size() != 32)
+        return make_error(errc::malformed,
+                          fmt::format("bad /p2p multihash: sha2-256 digest of "
+                                      "{} bytes instead of 32",
+                                      mh->digest.size()));
       return {};
     }
     default: return {}; // Fixed sizes are checked by the caller.

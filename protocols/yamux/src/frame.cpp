@@ -114,6 +114,8 @@ result<header> decode_header(bytes_view in) {
       if (h.stream != 0)
         return protocol_error(
           fmt::format("GO_AWAY on stream {} instead of 0", h.stream));
+      if (h.has(flag_syn | flag_ack))
+        return protocol_error("GO_AWAY frame has both SYN and ACK");
       break;
     case frame_type::data:
     case frame_type::window_update:

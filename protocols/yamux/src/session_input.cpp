@@ -167,7 +167,16 @@ session::stream* session::open_inbound(const header& h) {
   if (go_away_sent_ || go_away_received_
       || streams_.size() >= cfg_.max_concurrent_streams
       || inbound_unacked_ >= cfg_.max_inbound_ack_backlog) {
-    ++counters_.streams_refused;
+    if (++counters_.streams_refused > cfg_.max_refused_streams) {
+      fail(protocol_error(fmt::format(
+        "the remote opened {} streams beyond the bounds ({} live streams, "
+        "{} unacknowledged inbound; max_concurrent_streams {}, "
+        "max_inbound_ack_backlog {}): max_refused_streams {} exceeded",
+        counters_.streams_refused, streams_.size(), inbound_unacked_,
+        cfg_.max_concurrent_streams, cfg_.max_inbound_ack_backlog,
+        cfg_.max_refused_streams)));
+      return nullptr;
+    }
     queue_control(header{protocol_version, frame_type::window_update, flag_rst,
                          id, 0},
                   true);

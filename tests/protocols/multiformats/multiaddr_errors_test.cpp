@@ -118,12 +118,12 @@ TEST_CASE("malformed binary multiaddrs are refused with the reason") {
 
 TEST_CASE("multiaddrs over the size bound are refused before parsing") {
   std::string text = "/dns4/";
-  text += std::string(max_multiaddr_size, 'a');
+  text += std::string(max_multiaddr_text_size, 'a');
   auto r = multiaddr::parse(text);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::too_large);
   CHECK(r.error().message
-        == "multiaddr text is 1030 bytes, over the 1024-byte limit");
+        == "multiaddr text is 4102 bytes, over the 4096-byte limit");
   bytes big(max_multiaddr_size + 1, 0x04);
   auto b = multiaddr::from_bytes(big);
   REQUIRE_FALSE(b);

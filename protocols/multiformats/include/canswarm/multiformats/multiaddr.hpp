@@ -8,10 +8,11 @@
 // Supported protocols: ip4, tcp, dns, dns4, dns6, udp, ip6, p2p (alias ipfs
 // on parse), p2p-circuit, unix, quic, quic-v1, ws, wss.
 //
-// Deviations from spec: addresses over `max_multiaddr_size` (text or binary)
-// are refused; ports accept decimal text only; /p2p values must be identity
-// or sha2-256 multihashes (the only peer id hashes); a /unix path is the
-// rest of the text address (go-multiaddr style, value keeps its leading
+// Deviations from spec: addresses over `max_multiaddr_size` (binary) or
+// `max_multiaddr_text_size` (text) are refused; ports accept decimal text only;
+// /p2p values must be identity or sha2-256 multihashes (the only peer id
+// hashes); a /unix path is the rest of the text address (go-multiaddr style,
+// value keeps its leading
 // '/') and must be the last component; an empty address is not parsed
 // (neither "" nor empty bytes).
 
@@ -30,6 +31,11 @@ namespace canswarm {
 /// Longest multiaddr (text or binary) accepted: a bound on what a remote
 /// peer can send in identify/DHT records; real addresses are < 300 bytes.
 inline constexpr std::size_t max_multiaddr_size = 1024;
+
+/// Longest text form accepted. Text is up to 4x longer than the binary
+/// (an /ip4 component: 5 bytes, up to 20 characters), so every binary
+/// address within max_multiaddr_size has a text form that parses back.
+inline constexpr std::size_t max_multiaddr_text_size = 4 * max_multiaddr_size;
 
 /// A multiaddr value. Default-constructed is the empty address.
 class multiaddr {

@@ -48,6 +48,12 @@ struct config {
   /// reset (libp2p yamux note: "ACK backlog", 256).
   std::size_t max_inbound_ack_backlog = spec_ack_backlog;
 
+  /// Inbound streams reset by the two bounds above (or after GO_AWAY) over
+  /// the session's life before the session fails: a peer that keeps
+  /// opening streams it was refused is misbehaving, and resetting them one
+  /// by one would let it keep us busy forever.
+  std::size_t max_refused_streams = 64;
+
   /// Most outbound streams the peer has not acknowledged yet; `open_stream`
   /// is refused beyond it (libp2p yamux note: at most 256).
   std::size_t max_outbound_ack_backlog = spec_ack_backlog;

@@ -1,0 +1,203 @@
+// Control-protocol messages <-> swarm requests (see requests.hpp).
+
+#include "canswarm/control/requests.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "canswarm/control/limits.hpp"
+
+namespace canswarm::control {
+
+namespace {
+
+bool is_tcp(const multiaddr& addr) {
+  return addr.value_of("tcp").has_value()
+         && (addr.value_of("ip4") || addr.value_of("ip6"));
+}
+
+result<peer_id> parse_peer(std::string_view what, const bytes& raw) {
+  if (raw.empty())
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: missing peer id", what));
+  auto id = peer_id::from_bytes(raw);
+  if (!id)
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: invalid peer id: {}", what,
+                                  id.error().message));
+  return id;
+}
+
+result<std::vector<std::string>>
+check_protocols(std::string_view what, const std::vector<std::string>& xs) {
+  if (xs.empty())
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: no protocol given", what));
+  if (xs.size() > max_request_protocols)
+    return make_error(errc::too_large,
+                      fmt::format("{}: {} protocols, at most {}", what,
+                                  xs.size(), max_request_protocols));
+  for (auto& p : xs)
+    if (p.empty() || p.size() > max_protocol_name)
+      return make_error(errc::invalid_argument,
+                        fmt::format("{}: protocol name of {} bytes, expected "
+                                    "1..{}",
+                                    what, p.size(), max_protocol_name));
+  return xs;
+}
+
+} // namespace
+
+bool is_local_only(const multiaddr& addr) {
+  if (addr.value_of("unix"))
+    return true;
+  if (auto v4 = addr.value_of("ip4"))
+    return v4->starts_with("127.");
+  if (auto v6 = addr.value_of("ip6"))
+    return *v6 == "::1";
+  return false;
+}
+
+std::vector<bytes> identify_addrs(const std::vector<multiaddr>& listen) {
+  std::vector<multiaddr> xs;
+  for (auto& a : listen) {
+    auto bare = a.decapsulate_p2p();
+    if (!bare.empty() && std::find(xs.begin(), xs.end(), bare) == xs.end())
+      xs.push_back(std::move(bare));
+  }
+  auto rank = [](const multiaddr& a) {
+    return (is_tcp(a) ? 0 : 2) + (is_local_only(a) ? 0 : 1);
+  };
+  std::stable_sort(xs.begin(), xs.end(),
+                   [&](auto& x, auto& y) { return rank(x) < rank(y); });
+  std::vector<bytes> result;
+  result.reserve(xs.size());
+  for (auto& a : xs)
+    result.push_back(a.to_bytes());
+  return result;
+}
+
+std::vector<p2pd::peer_info> list_peers(const std::vector<peer_entry>& conns) {
+  std::vector<p2pd::peer_info> result;
+  for (auto& c : conns) {
+    auto id = c.peer.to_bytes();
+    if (id.empty())
+      continue;
+    auto i = std::find_if(result.begin(), result.end(),
+                          [&](auto& p) { return p.id == id; });
+    if (i == result.end()) {
+      if (result.size() >= max_listed_peers)
+        continue;
+      result.push_back(p2pd::peer_info{std::move(id), {}});
+      i = std::prev(result.end());
+    }
+    auto addr = c.remote_addr.decapsulate_p2p().to_bytes();
+    if (!addr.empty()
+        && std::find(i->addrs.begin(), i->addrs.end(), addr) == i->addrs.end())
+      i->addrs.push_back(std::move(addr));
+  }
+  return result;
+}
+
+caf::timespan request_timeout(const std::optional<std::int64_t>& seconds,
+                              caf::timespan fallback) {
+  if (!seconds || *seconds <= 0)
+    return fallback;
+  auto capped = std::min<std::int64_t>(*seconds, max_request_timeout.count());
+  return std::chrono::duration_cast<caf::timespan>(
+    std::chrono::seconds{capped});
+}
+
+result<dial_request> to_dial_request(const p2pd::connect_request& req,
+                                     caf::timespan fallback) {
+  auto peer = parse_peer("CONNECT", req.peer);
+  if (!peer)
+    return peer.error();
+  if (req.addrs.size() > max_connect_addrs)
+    return make_error(errc::too_large,
+                      fmt::format("CONNECT: {} addresses, at most {}",
+                                  req.addrs.size(), max_connect_addrs));
+  dial_request out;
+  out.expected = *peer;
+  for (auto& raw : req.addrs) {
+    auto addr = multiaddr::from_bytes(raw);
+    if (!addr)
+      return make_error(errc::invalid_argument,
+                        fmt::format("CONNECT: invalid address: {}",
+                                    addr.error().message));
+    if (auto named = addr->peer_id_bytes(); named && *named != req.peer)
+      return make_error(errc::invalid_argument,
+                        fmt::format("CONNECT: address {} names another peer "
+                                    "than {}",
+                                    addr->to_string(), peer->to_string()));
+    out.addrs.push_back(addr->decapsulate_p2p());
+  }
+  out.timeout = request_timeout(req.timeout, fallback);
+  return out;
+}
+
+result<peer_id> to_peer(const p2pd::disconnect_request& req) {
+  return parse_peer("DISCONNECT", req.peer);
+}
+
+result<stream_open_args> to_stream_open(const p2pd::stream_open_request& req,
+                                        caf::timespan fallback) {
+  auto peer = parse_peer("STREAM_OPEN", req.peer);
+  if (!peer)
+    return peer.error();
+  auto protos = check_protocols("STREAM_OPEN", req.protos);
+  if (!protos)
+    return protos.error();
+  return stream_open_args{std::move(*peer), std::move(*protos),
+                          request_timeout(req.timeout, fallback)};
+}
+
+result<stream_handler_args>
+to_stream_handler(const p2pd::stream_handler_request& req) {
+  auto addr = multiaddr::from_bytes(req.addr);
+  if (!addr || addr->empty())
+    return make_error(errc::invalid_argument,
+                      fmt::format("STREAM_HANDLER: invalid listener address"
+                                  "{}",
+                                  addr ? "" : ": " + addr.error().message));
+  if (!is_tcp(*addr) && !addr->value_of("unix"))
+    return make_error(errc::unsupported,
+                      fmt::format("STREAM_HANDLER: listener address {} is "
+                                  "neither tcp nor unix",
+                                  addr->to_string()));
+  auto protos = check_protocols("STREAM_HANDLER", req.protos);
+  if (!protos)
+    return protos.error();
+  return stream_handler_args{std::move(*addr), std::move(*protos)};
+}
+
+p2pd::stream_info to_stream_info(const stream_ref& ref,
+                                 const multiaddr& remote_addr) {
+  return p2pd::stream_info{ref.peer.to_bytes(),
+                           remote_addr.decapsulate_p2p().to_bytes(),
+                           ref.protocol};
+}
+
+multiaddr remote_addr_of(const std::vector<peer_entry>& conns, conn_id conn) {
+  for (auto& c : conns)
+    if (c.conn == conn)
+      return c.remote_addr;
+  return {};
+}
+
+std::string unsupported_message(p2pd::request_type t) {
+  using p2pd::request_type;
+  switch (t) {
+    case request_type::dht:
+    case request_type::pubsub:
+    case request_type::connmanager:
+    case request_type::peerstore:
+      return fmt::format("unsupported: {} is not implemented yet",
+                         p2pd::to_string(t));
+    default: return {};
+  }
+}
+
+} // namespace canswarm::control

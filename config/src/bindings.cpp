@@ -190,6 +190,10 @@ std::string format_key_file(const settings& values) {
 std::optional<std::string> parse_control(std::string_view text, settings& out) {
   constexpr std::string_view expected = "expected a tcp or unix multiaddr like "
                                         "/ip4/127.0.0.1/tcp/5001";
+  if (trim(text).empty()) {
+    out.control_addr = multiaddr{}; // no control API
+    return std::nullopt;
+  }
   auto addr = multiaddr::parse(trim(text));
   if (!addr)
     return "not a valid multiaddr (" + one_line(addr.error().message) + "), "

@@ -60,8 +60,10 @@ constexpr auto known_variables = std::to_array<variable>({
    "NATS_FALLBACK=true."},
   {"P2P_KEY_FILE", "canswarm.key",
    "Path of the node's private key file (created with mode 0600 if missing)."},
-  {"P2P_CONTROL_ADDR", "/ip4/127.0.0.1/tcp/5001",
-   "Multiaddr (tcp or unix) of the local control endpoint used by the CLI."},
+  {"P2P_CONTROL_ADDR", "",
+   "Multiaddr (tcp or unix) of the p2pd-compatible control API, e.g. "
+   "/ip4/127.0.0.1/tcp/5001; empty: no control API. It gives full control of "
+   "the node: keep it on loopback or a unix socket."},
 });
 
 } // namespace

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "canswarm/config/config.hpp"
+#include "canswarm/control/p2pd_flags.hpp"
 #include "canswarm/identity/key_file.hpp"
 #include "canswarm/identity/peer_id.hpp"
 #include "canswarm/log/log.hpp"
@@ -99,12 +100,37 @@ int run_keygen(const options& opts, context& ctx) {
   return exit_ok;
 }
 
+/// `canswarm p2pd`: go p2pd's command line on top of the usual
+/// configuration sources (its flags win).
+int run_p2pd(const options& opts, context& ctx) {
+  auto p2pd = control::translate_p2pd_flags(opts.p2pd_args);
+  if (!p2pd) {
+    ctx.err << "canswarm p2pd: " << p2pd.error().message << '\n';
+    return exit_usage;
+  }
+  if (p2pd->help) {
+    ctx.out << control::p2pd_usage() << std::flush;
+    return exit_ok;
+  }
+  options node_opts;
+  node_opts.cmd = command::node;
+  node_opts.flags = p2pd->config_flags;
+  auto cfg = load_config(node_opts, ctx);
+  if (!cfg)
+    return exit_usage;
+  runtime::node_options no;
+  no.no_listen = p2pd->no_listen;
+  no.ephemeral_identity = p2pd->ephemeral_identity;
+  no.p2pd_banner = true;
+  return runtime::run_node(*cfg, ctx.out, no);
+}
+
 /// Returns "<command> " if `args` name a known command, else "".
 std::string help_hint(const std::vector<std::string>& args) {
   for (auto& arg : args)
     if (!arg.starts_with("-")) {
-      for (auto c :
-           {command::node, command::config, command::peer_id, command::keygen})
+      for (auto c : {command::node, command::config, command::peer_id,
+                     command::keygen, command::p2pd})
         if (arg == to_string(c))
           return arg + " ";
       break;
@@ -134,6 +160,7 @@ int run(const std::vector<std::string>& args, context& ctx) {
     case command::config: return run_config(*opts, ctx);
     case command::peer_id: return run_peer_id(*opts, ctx);
     case command::keygen: return run_keygen(*opts, ctx);
+    case command::p2pd: return run_p2pd(*opts, ctx);
     case command::node: {
       auto cfg = load_config(*opts, ctx);
       if (!cfg)

@@ -66,8 +66,8 @@ const option_spec* find_spec(std::string_view name) {
 }
 
 std::optional<command> command_of(std::string_view word) {
-  for (auto c :
-       {command::node, command::config, command::peer_id, command::keygen})
+  for (auto c : {command::node, command::config, command::peer_id,
+                 command::keygen, command::p2pd})
     if (word == to_string(c))
       return c;
   return std::nullopt;
@@ -150,6 +150,7 @@ const char* to_string(command c) {
     case command::config: return "config";
     case command::peer_id: return "peer-id";
     case command::keygen: return "keygen";
+    case command::p2pd: return "p2pd";
   }
   return "";
 }
@@ -177,6 +178,12 @@ result<options> parse(const std::vector<std::string>& args) {
     return usage(fmt::format("'{}' must come after the command",
                              opts.help ? "--help" : "--version"));
   opts.cmd = *cmd;
+  if (opts.cmd == command::p2pd) {
+    // go p2pd's flag syntax, translated by the control library.
+    opts.p2pd_args.assign(args.begin() + static_cast<std::ptrdiff_t>(pos + 1),
+                          args.end());
+    return opts;
+  }
   if (auto ok = parse_command_options(opts, args, pos + 1); !ok)
     return ok.error();
   return opts;
@@ -192,6 +199,8 @@ std::string help_text(command cmd) {
            "  config    print the effective configuration and its sources\n"
            "  peer-id   print the peer id of the node key file\n"
            "  keygen    write a new Ed25519 node key file\n"
+           "  p2pd      run a node driven by the p2pd control API (takes go\n"
+           "            p2pd's flags; 'canswarm p2pd -h' lists them)\n"
            "\n"
            "Configuration comes from options, the environment and a .env\n"
            "file, in that order of precedence. Run 'canswarm <command> "
@@ -216,6 +225,9 @@ std::string help_text(command cmd) {
       text += "Writes a new Ed25519 key file (mode 0600) and prints its peer "
               "id.\n\n";
       break;
+    case command::p2pd:
+      text += "Takes go p2pd's flags: see 'canswarm p2pd -h'.\n";
+      return text;
     case command::none: break;
   }
   text += "options:\n";

@@ -2,12 +2,14 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/others.hpp>
 #include <caf/scoped_actor.hpp>
@@ -16,6 +18,9 @@
 #include "canswarm/actors/errors.hpp"
 #include "canswarm/actors/listener.hpp"
 #include "canswarm/actors/message_types.hpp"
+#include "canswarm/actors/tuning.hpp"
+#include "canswarm/connection/swarm.hpp"
+#include "canswarm/control/server.hpp"
 #include "canswarm/identity/key_file.hpp"
 #include "canswarm/identity/peer_id.hpp"
 #include "canswarm/log/log.hpp"
@@ -24,6 +29,32 @@
 #include "signals.hpp"
 
 namespace canswarm::runtime {
+
+struct node_parts {
+  std::shared_ptr<const identity::private_key> key;
+  peer_id id;
+  /// The running swarm, for the listener's connection factory and the
+  /// control server (updated on every swarm restart).
+  std::shared_ptr<swarm_locator> locator = std::make_shared<swarm_locator>();
+  /// The control address bound first, so a restart binds the same port.
+  std::shared_ptr<multiaddr> control_bound = std::make_shared<multiaddr>();
+
+  /// Addresses announced in Identify and IDENTIFY (without /p2p), once the
+  /// transport reported them; restarted components start with them.
+  std::vector<multiaddr> announced() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return announced_;
+  }
+
+  void set_announced(std::vector<multiaddr> xs) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    announced_ = std::move(xs);
+  }
+
+private:
+  mutable std::mutex mtx_;
+  std::vector<multiaddr> announced_;
+};
 
 namespace {
 
@@ -42,22 +73,25 @@ struct node_caf_config : caf::actor_system_config {
     load<caf::io::middleman>();
     set("logger.file-verbosity", caf::atom("quiet"));
     set("logger.console-verbosity", caf::atom("quiet"));
+    canswarm::apply_runtime_tuning(*this);
     canswarm::add_message_types(*this);
+    canswarm::add_connection_message_types(*this);
+    canswarm::control::add_control_message_types(*this);
   }
 };
 
-/// Asks the root for the transport and the transport for its addresses,
-/// retrying while it restarts; fails when the root terminates.
+/// Asks the root for a child (the transport or the control server) and the
+/// child for its addresses, retrying while it restarts; fails when the root
+/// terminates.
 result<std::vector<std::string>> query_addresses(caf::scoped_actor& self,
-                                                 const supervisor_actor& root) {
+                                                 const supervisor_actor& root,
+                                                 const std::string& child) {
   auto deadline = std::chrono::steady_clock::now() + startup_timeout;
   std::optional<std::vector<std::string>> found;
   std::optional<caf::error> root_down;
   while (!found && !root_down && std::chrono::steady_clock::now() < deadline) {
     component_actor transport;
-    self
-      ->request(root, query_timeout, children_atom::value,
-                std::string{"transport"})
+    self->request(root, query_timeout, children_atom::value, child)
       .receive([&](component_actor& x) { transport = std::move(x); },
                [](caf::error&) {});
     if (transport)
@@ -79,7 +113,7 @@ result<std::vector<std::string>> query_addresses(caf::scoped_actor& self,
     return std::move(*found);
   if (root_down)
     return make_error(errc::io, describe(self->system(), *root_down));
-  return make_error(errc::timeout, "the transport did not start in time");
+  return make_error(errc::timeout, "the " + child + " did not start in time");
 }
 
 /// Blocks until the root supervisor terminates; returns its exit reason.
@@ -100,53 +134,164 @@ caf::error await_root(caf::scoped_actor& self, const supervisor_actor& root) {
   return reason;
 }
 
-/// Loads or creates the key file and derives the peer id.
-std::optional<peer_id> load_identity(const config::settings& s) {
-  std::string warning;
-  auto key = identity::load_or_create_key_file(s.key_file, &warning);
-  if (!key) {
-    log::error(component, "{}", key.error().message);
-    return std::nullopt;
+/// Loads or creates the key file (or makes an in-memory key) and derives
+/// the peer id.
+std::shared_ptr<node_parts> load_identity(const config::settings& s,
+                                          const node_options& opts) {
+  auto parts = std::make_shared<node_parts>();
+  if (opts.ephemeral_identity) {
+    parts->key = std::make_shared<const identity::private_key>(
+      identity::private_key::generate_ed25519());
+  } else {
+    std::string warning;
+    auto key = identity::load_or_create_key_file(s.key_file, &warning);
+    if (!key) {
+      log::error(component, "{}", key.error().message);
+      return nullptr;
+    }
+    if (!warning.empty())
+      log::warning(component, "{}", warning);
+    parts->key = std::make_shared<const identity::private_key>(std::move(*key));
   }
-  if (!warning.empty())
-    log::warning(component, "{}", warning);
-  return peer_id::from_public_key(key->public_key());
+  parts->id = peer_id::from_public_key(parts->key->public_key());
+  return parts;
+}
+
+/// Tells the swarm and the control server which addresses to announce.
+void announce(caf::scoped_actor& self, const supervisor_actor& root,
+              node_parts& parts, std::vector<multiaddr> addrs) {
+  parts.set_announced(addrs);
+  if (auto swarm = parts.locator->get())
+    caf::anon_send(swarm, listen_addrs_atom::value, addrs);
+  self
+    ->request(root, query_timeout, children_atom::value, std::string{"control"})
+    .receive(
+      [&](component_actor& x) {
+        if (x)
+          caf::anon_send(caf::actor_cast<control_actor>(x),
+                         listen_addrs_atom::value, addrs);
+      },
+      [](caf::error&) {});
+}
+
+/// Dials every bootstrap node once (the peer id in its /p2p component is
+/// verified by the handshake) and logs each outcome.
+void dial_bootstrap_nodes(caf::actor_system& sys, const node_parts& parts,
+                          const config::settings& s) {
+  if (s.bootstrap_nodes.empty())
+    return;
+  auto swarm = parts.locator->get();
+  if (!swarm)
+    return;
+  auto timeout = caf::timespan{s.connection_timeout};
+  for (auto& addr : s.bootstrap_nodes) {
+    auto id_bytes = addr.peer_id_bytes();
+    auto expected = id_bytes
+                      ? peer_id::from_bytes(*id_bytes)
+                      : result<peer_id>{make_error(errc::invalid_argument,
+                                                   "no /p2p component")};
+    if (!expected) {
+      log::warning(component, "bootstrap node {}: {}", addr.to_string(),
+                   expected.error().message);
+      continue;
+    }
+    if (*expected == parts.id)
+      continue; // Our own entry in a shared bootstrap list.
+    sys.spawn(
+      [swarm, addr, timeout,
+       req = dial_request{*expected, {addr.decapsulate_p2p()}, timeout}](
+        caf::event_based_actor* self) {
+        self
+          ->request(swarm, timeout + std::chrono::seconds{1}, dial_atom::value,
+                    req)
+          .then(
+            [addr](const peer_id&) {
+              log::info(component, "connected to bootstrap node {}",
+                        addr.to_string());
+            },
+            [self, addr](const caf::error& err) {
+              log::warning(component, "bootstrap node {} unreachable: {}",
+                           addr.to_string(),
+                           from_caf_error(self->system(), err).message);
+            });
+      });
+  }
 }
 
 } // namespace
 
-result<supervisor_config> root_supervisor_config(const config::settings& s) {
+result<supervisor_config>
+root_supervisor_config(const config::settings& s,
+                       const std::shared_ptr<node_parts>& parts,
+                       const node_options& opts) {
   supervisor_config cfg;
   cfg.name = "root";
   cfg.policy = {supervision::strategy::rest_for_one, root_max_restarts,
                 root_restart_period};
   if (s.p2p_enabled) {
-    listener_config lc;
-    lc.listen_addrs = s.listen_addrs;
-    lc.sticky_ports = std::make_shared<std::vector<std::uint16_t>>();
-    if (auto ok = lc.validate(); !ok)
+    auto timeout = caf::timespan{s.connection_timeout};
+    swarm_config sc;
+    sc.key = parts->key;
+    sc.max_connections = s.max_connections;
+    sc.connection_timeout = timeout;
+    sc.locator = parts->locator;
+    if (auto ok = sc.validate(); !ok)
       return ok.error();
-    cfg.children.push_back({"transport", "listener",
-                            listener_spawner(std::move(lc)),
+    cfg.children.push_back({"swarm", "swarm",
+                            [parts, sc](caf::actor_system& sys) {
+                              auto c = sc;
+                              c.listen_addrs = parts->announced();
+                              return swarm_spawner(std::move(c))(sys);
+                            },
                             default_grace_period});
+    if (!opts.no_listen) {
+      listener_config lc;
+      lc.listen_addrs = s.listen_addrs;
+      lc.sticky_ports = std::make_shared<std::vector<std::uint16_t>>();
+      lc.factory = inbound_connection_factory(parts->locator, parts->key,
+                                              timeout);
+      if (auto ok = lc.validate(); !ok)
+        return ok.error();
+      cfg.children.push_back({"transport", "listener",
+                              listener_spawner(std::move(lc)),
+                              default_grace_period});
+    }
+    if (!s.control_addr.empty()) {
+      control::server_config cc;
+      cc.control_addr = s.control_addr;
+      cc.locator = parts->locator;
+      cc.self = parts->id;
+      cc.connection_timeout = timeout;
+      cc.sticky_bound = parts->control_bound;
+      cfg.children.push_back({"control", "control-server",
+                              [parts, cc](caf::actor_system& sys) {
+                                auto c = cc;
+                                c.listen_addrs = parts->announced();
+                                return control::control_spawner(std::move(c))(
+                                  sys);
+                              },
+                              default_grace_period});
+    }
   }
   if (auto ok = cfg.validate(); !ok)
     return ok.error();
   return cfg;
 }
 
-int run_node(const config::loaded& loaded, std::ostream& out) {
+int run_node(const config::loaded& loaded, std::ostream& out,
+             const node_options& opts) {
   auto& s = loaded.values;
-  auto root_cfg = root_supervisor_config(s);
+  auto parts = load_identity(s, opts);
+  if (!parts)
+    return cli::exit_failure;
+  auto root_cfg = root_supervisor_config(s, parts, opts);
   if (!root_cfg) {
     log::error(component, "{}", root_cfg.error().message);
     return cli::exit_usage;
   }
-  auto id = load_identity(s);
-  if (!id)
-    return cli::exit_failure;
+  auto& id = parts->id;
   log::info(component, "canswarm {} starting, peer id {}{}", CANSWARM_VERSION,
-            id->to_string(), s.bootstrap_mode ? " (bootstrap node)" : "");
+            id.to_string(), s.bootstrap_mode ? " (bootstrap node)" : "");
   if (!s.p2p_enabled)
     log::warning(component, "P2P_ENABLED=false: no libp2p transport runs");
   signal_watcher signals; // before the actor system starts its threads
@@ -159,25 +304,44 @@ int run_node(const config::loaded& loaded, std::ostream& out) {
   }
   caf::scoped_actor self{sys};
   self->monitor(*root);
+  auto fail = [&](const error& err, int code) {
+    log::error(component, "cannot start: {}", err.message);
+    caf::anon_send_exit(*root, caf::exit_reason::kill);
+    return code;
+  };
   std::vector<std::string> listening;
-  if (s.p2p_enabled) {
-    auto addrs = query_addresses(self, *root);
-    if (!addrs) {
-      log::error(component, "cannot start: {}", addrs.error().message);
-      caf::anon_send_exit(*root, caf::exit_reason::kill);
-      return cli::exit_failure;
-    }
+  if (s.p2p_enabled && !opts.no_listen) {
+    auto addrs = query_addresses(self, *root, "transport");
+    if (!addrs)
+      return fail(addrs.error(), cli::exit_failure);
     listening = std::move(*addrs);
   }
-  auto advertised = advertised_addresses(listening, s.announce_addrs, *id);
-  if (!advertised) {
-    log::error(component, "{}", advertised.error().message);
-    caf::anon_send_exit(*root, caf::exit_reason::kill);
-    return cli::exit_usage;
+  auto advertised = advertised_addresses(listening, s.announce_addrs, id);
+  if (!advertised)
+    return fail(advertised.error(), cli::exit_usage);
+  std::optional<std::string> control_bound;
+  if (s.p2p_enabled && !s.control_addr.empty()) {
+    auto addrs = query_addresses(self, *root, "control");
+    if (!addrs)
+      return fail(addrs.error(), cli::exit_failure);
+    if (!addrs->empty())
+      control_bound = addrs->front();
   }
-  out << "Peer ID: " << id->to_string() << '\n'
+  if (s.p2p_enabled) {
+    std::vector<multiaddr> bare;
+    for (auto& a : *advertised)
+      bare.push_back(a.decapsulate_p2p());
+    announce(self, *root, *parts, std::move(bare));
+  }
+  if (opts.p2pd_banner && control_bound)
+    out << "Control socket: " << *control_bound << '\n';
+  out << "Peer ID: " << id.to_string() << '\n'
       << "Peer Addrs: " << join_addresses(*advertised) << '\n'
       << std::flush;
+  if (control_bound && !opts.p2pd_banner)
+    log::info(component, "control API on {}", *control_bound);
+  if (s.p2p_enabled)
+    dial_bootstrap_nodes(sys, *parts, s);
   signals.start([root = *root](int signo, int count) {
     if (count == 1) {
       log::info(component, "received {}, shutting down (again to force)",

@@ -107,7 +107,7 @@ TEST_CASE("with nothing set every variable has its default") {
   CHECK_FALSE(v.libp2p_debug);
   CHECK(v.nats_urls == std::vector<std::string>{"nats://127.0.0.1:4222"});
   CHECK(v.key_file == "canswarm.key");
-  CHECK(v.control_addr == *multiaddr::parse("/ip4/127.0.0.1/tcp/5001"));
+  CHECK(v.control_addr.empty()); // no control API by default
   CHECK_FALSE(v.bootstrap_mode);
   CHECK(config.warnings.empty());
   // Every origin is the default and prints as the schema's default text.

@@ -7,6 +7,8 @@
 //   canswarm config  [options]   print the effective configuration
 //   canswarm peer-id [options]   print the peer id of the key file
 //   canswarm keygen  [options]   write a new Ed25519 key file
+//   canswarm p2pd    [go p2pd flags]  a node driven through the p2pd
+//                                     control API (libp2p interop runner)
 //
 // Options that set configuration variables become config flag overrides
 // (precedence flag > environment > .env > default). Exit codes: 0 success,
@@ -28,9 +30,9 @@ inline constexpr int exit_failure = 1; ///< Runtime failure.
 inline constexpr int exit_usage = 2; ///< Bad usage or configuration.
 
 /// The subcommands.
-enum class command { none, node, config, peer_id, keygen };
+enum class command { none, node, config, peer_id, keygen, p2pd };
 
-/// Returns "node", "config", "peer-id", "keygen" ("" for none).
+/// Returns "node", "config", "peer-id", "keygen", "p2pd" ("" for none).
 const char* to_string(command);
 
 /// A parsed command line.
@@ -46,6 +48,8 @@ struct options {
   std::optional<std::string> env_file;
   /// Configuration variable -> value from options (--listen, --set, ...).
   std::map<std::string, std::string> flags;
+  /// p2pd: the arguments after the command, in go p2pd's syntax.
+  std::vector<std::string> p2pd_args;
 };
 
 /// Parses the arguments after argv[0]. Errors (unknown subcommand or

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <iosfwd>
+#include <memory>
 
 #include "canswarm/actors/supervisor.hpp"
 #include "canswarm/config/config.hpp"
@@ -29,13 +30,31 @@ inline constexpr std::chrono::seconds startup_timeout{10};
 inline constexpr std::size_t root_max_restarts = 3;
 inline constexpr std::chrono::seconds root_restart_period{10};
 
+/// How `canswarm p2pd` differs from `canswarm node`.
+struct node_options {
+  /// -noListenAddrs: no transport listener at all (dial-only node).
+  bool no_listen = false;
+  /// No -id: a fresh in-memory Ed25519 key; P2P_KEY_FILE is not touched.
+  bool ephemeral_identity = false;
+  /// Print go p2pd's `Control socket: <multiaddr>` line first.
+  bool p2pd_banner = false;
+};
+
+/// What the root supervisor's children share: our key and the handles
+/// through which restarted components find each other.
+struct node_parts;
+
 /// Returns the root supervisor's configuration: children in start order
-/// (later components depend on earlier ones, hence rest_for_one). Fails
-/// when a listen address is not a TCP address.
+/// (later components depend on earlier ones, hence rest_for_one):
+/// swarm, transport (unless no_listen), control (when P2P_CONTROL_ADDR is
+/// set). Fails when a listen address is not a TCP address.
 result<supervisor_config>
-root_supervisor_config(const config::settings& settings);
+root_supervisor_config(const config::settings& settings,
+                       const std::shared_ptr<node_parts>& parts,
+                       const node_options& opts = {});
 
 /// Runs a node until it is shut down; returns the process exit code.
-int run_node(const config::loaded& cfg, std::ostream& out);
+int run_node(const config::loaded& cfg, std::ostream& out,
+             const node_options& opts = {});
 
 } // namespace canswarm::runtime

@@ -58,7 +58,7 @@ inline constexpr std::size_t read_chunk_size = 256 * 1024;
 /// First read size: CAF keeps (and zero-fills) a read buffer of the
 /// configured size per connection, so idle connections start small; a read
 /// that fills the buffer quadruples it, up to read_chunk_size.
-inline constexpr std::size_t initial_read_chunk_size = 4 * 1024;
+inline constexpr std::size_t initial_read_chunk_size = 2 * 1024;
 
 /// Bytes handed to CAF but not yet written before we stop pulling muxer
 /// output: enough to keep a fast link busy, small enough per connection.

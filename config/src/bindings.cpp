@@ -208,6 +208,29 @@ std::string format_control(const settings& values) {
   return values.control_addr.to_string();
 }
 
+std::optional<std::string> parse_metrics(std::string_view text, settings& out) {
+  auto value = trim(text);
+  out.metrics_addr.clear();
+  if (value.empty())
+    return std::nullopt; // no endpoint
+  constexpr std::string_view expected = "expected host:port like "
+                                        "127.0.0.1:9464";
+  auto colon = value.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return "no host:port, " + std::string{expected};
+  auto port = value.substr(colon + 1);
+  if (port.empty() || port.size() > 5
+      || port.find_first_not_of("0123456789") != std::string_view::npos
+      || std::stoul(std::string{port}) > 65535)
+    return "bad port '" + std::string{port} + "', " + std::string{expected};
+  out.metrics_addr = std::string{value};
+  return std::nullopt;
+}
+
+std::string format_metrics(const settings& values) {
+  return values.metrics_addr;
+}
+
 using s = settings;
 
 constexpr auto all_bindings = std::to_array<binding>({
@@ -247,6 +270,7 @@ constexpr auto all_bindings = std::to_array<binding>({
   {"NATS_URL", parse_nats, format_nats},
   {"P2P_KEY_FILE", parse_key_file, format_key_file},
   {"P2P_CONTROL_ADDR", parse_control, format_control},
+  {"P2P_METRICS_ADDR", parse_metrics, format_metrics},
 });
 
 } // namespace

@@ -64,6 +64,10 @@ constexpr auto known_variables = std::to_array<variable>({
    "Multiaddr (tcp or unix) of the p2pd-compatible control API, e.g. "
    "/ip4/127.0.0.1/tcp/5001; empty: no control API. It gives full control of "
    "the node: keep it on loopback or a unix socket."},
+  {"P2P_METRICS_ADDR", "",
+   "host:port of the Prometheus /metrics endpoint, e.g. 127.0.0.1:9464 (port "
+   "0: any free port); empty: no endpoint. A non-loopback host logs a "
+   "warning."},
 });
 
 } // namespace

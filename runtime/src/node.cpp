@@ -24,8 +24,11 @@
 #include "canswarm/identity/key_file.hpp"
 #include "canswarm/identity/peer_id.hpp"
 #include "canswarm/log/log.hpp"
+#include "canswarm/metrics/exposer.hpp"
+#include "canswarm/metrics/node_metrics.hpp"
 #include "canswarm/runtime/addresses.hpp"
 #include "canswarm/runtime/cli.hpp"
+#include "metrics_reporter.hpp"
 #include "signals.hpp"
 
 namespace canswarm::runtime {
@@ -38,6 +41,9 @@ struct node_parts {
   std::shared_ptr<swarm_locator> locator = std::make_shared<swarm_locator>();
   /// The control address bound first, so a restart binds the same port.
   std::shared_ptr<multiaddr> control_bound = std::make_shared<multiaddr>();
+  /// The Prometheus series (served when P2P_METRICS_ADDR is set).
+  std::shared_ptr<metrics::node_metrics>
+    metrics = std::make_shared<metrics::node_metrics>();
 
   /// Addresses announced in Identify and IDENTIFY (without /p2p), once the
   /// transport reported them; restarted components start with them.
@@ -244,6 +250,11 @@ root_supervisor_config(const config::settings& s,
                               return swarm_spawner(std::move(c))(sys);
                             },
                             default_grace_period});
+    if (!s.metrics_addr.empty())
+      cfg.children.push_back(
+        {"metrics", "metrics-reporter",
+         metrics_reporter_spawner(parts->metrics, parts->locator),
+         default_grace_period});
     if (!opts.no_listen) {
       listener_config lc;
       lc.listen_addrs = s.listen_addrs;
@@ -304,6 +315,7 @@ int run_node(const config::loaded& loaded, std::ostream& out,
   }
   caf::scoped_actor self{sys};
   self->monitor(*root);
+  std::unique_ptr<metrics::exposer> exposer;
   auto fail = [&](const error& err, int code) {
     log::error(component, "cannot start: {}", err.message);
     caf::anon_send_exit(*root, caf::exit_reason::kill);
@@ -326,6 +338,23 @@ int run_node(const config::loaded& loaded, std::ostream& out,
       return fail(addrs.error(), cli::exit_failure);
     if (!addrs->empty())
       control_bound = addrs->front();
+  }
+  if (!s.metrics_addr.empty()) {
+    metrics::exposer_config ec;
+    ec.bind_address = s.metrics_addr;
+    ec.on_warning = [](const std::string& w) {
+      log::warning(component, "P2P_METRICS_ADDR: {}", w);
+    };
+    auto started = metrics::exposer::start(ec, *parts->metrics);
+    if (!started)
+      return fail(make_error(started.error().code, "P2P_METRICS_ADDR "
+                                                     + s.metrics_addr + ": "
+                                                     + started.error().message),
+                  started.error().code == errc::invalid_argument
+                    ? cli::exit_usage
+                    : cli::exit_failure);
+    exposer = std::move(*started);
+    log::info(component, "metrics on {}", exposer->url());
   }
   if (s.p2p_enabled) {
     std::vector<multiaddr> bare;
@@ -355,6 +384,7 @@ int run_node(const config::loaded& loaded, std::ostream& out,
   });
   auto reason = await_root(self, *root);
   signals.stop();
+  exposer.reset(); // Can take up to 2 s (civetweb): before the actors go.
   if (reason == caf::exit_reason::user_shutdown) {
     log::info(component, "stopped");
     return cli::exit_ok;

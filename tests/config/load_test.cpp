@@ -77,7 +77,8 @@ TEST_CASE("the schema lists every variable of the deployment guide once") {
                                          "LIBP2P_DEBUG",
                                          "NATS_URL",
                                          "P2P_KEY_FILE",
-                                         "P2P_CONTROL_ADDR"});
+                                         "P2P_CONTROL_ADDR",
+                                         "P2P_METRICS_ADDR"});
   CHECK(std::string{to_string(source::default_value)} == "default");
   CHECK(std::string{to_string(source::env_file)} == ".env");
   CHECK(std::string{to_string(source::environment)} == "environment");
@@ -146,6 +147,7 @@ TEST_CASE("every variable is read from the environment") {
     {"NATS_URL", "nats://a.example.com:4222, tls://b.example.com:4443"},
     {"P2P_KEY_FILE", "/var/lib/canswarm/node.key"},
     {"P2P_CONTROL_ADDR", "/unix/run/canswarm.sock"},
+    {"P2P_METRICS_ADDR", "127.0.0.1:9464"},
   };
   auto config = load_ok(options);
   const auto& v = config.values;
@@ -175,6 +177,7 @@ TEST_CASE("every variable is read from the environment") {
                                     "tls://b.example.com:4443"});
   CHECK(v.key_file == "/var/lib/canswarm/node.key");
   CHECK(v.control_addr == *multiaddr::parse("/unix/run/canswarm.sock"));
+  CHECK(v.metrics_addr == "127.0.0.1:9464");
   for (const auto& entry : config.origins) {
     CAPTURE(entry.name);
     CHECK(entry.from == source::environment);

@@ -10,6 +10,7 @@
 
 #include "canswarm/identity/peer_id.hpp"
 #include "control_client.hpp"
+#include "metrics/scrape.hpp"
 #include "node_harness.hpp"
 #include "support/process.hpp"
 
@@ -189,4 +190,53 @@ TEST_CASE("a node listens on every P2P_LISTEN_ADDR and IDENTIFY reports "
   REQUIRE(id.identify->addrs.size() == 1);
   CHECK(multiaddr::from_bytes(id.identify->addrs[0])->to_string()
         == "/ip4/203.0.113.7/tcp/4001");
+}
+
+TEST_CASE("P2P_METRICS_ADDR serves the swarm series: connected peers match "
+          "LIST_PEERS and connection counters move") {
+  auto port = test::free_tcp_port();
+  node_proc a{{{"P2P_METRICS_ADDR", "127.0.0.1:" + std::to_string(port)}}};
+  REQUIRE(a.await_log("metrics on http://127.0.0.1:" + std::to_string(port)));
+  auto scrape = [&] {
+    auto res = metrics::test::http_get(port, "/metrics");
+    REQUIRE(res.status == 200);
+    return metrics::test::parse_exposition(res.body);
+  };
+  auto before = scrape();
+  CHECK(before.value("libp2p_swarm_connected_peers") == 0.0);
+  node_proc b{{{"P2P_BOOTSTRAP_NODES", a.tcp_addr()}}};
+  node_proc c{{{"P2P_BOOTSTRAP_NODES", a.tcp_addr()}}};
+  REQUIRE(a.await_peers(2).size() == 2);
+  // The reporter sees the events shortly after the swarm lists the peers.
+  std::optional<double> connected;
+  for (int i = 0; i < 100 && connected != 2.0; ++i) {
+    connected = scrape().value("libp2p_swarm_connected_peers");
+    if (connected != 2.0)
+      std::this_thread::sleep_for(50ms);
+  }
+  CHECK(connected == 2.0);
+  CHECK(connected == static_cast<double>(a.peers().size()));
+  auto after = scrape();
+  CHECK(after.value("libp2p_swarm_connections_opened_total",
+                    {{"direction", "inbound"}})
+        == 2.0);
+  // A garbage connection is a handshake failure with a reason class.
+  {
+    auto raw = test::control_client::connect(
+      *multiaddr::parse("/ip4/127.0.0.1/tcp/" + a.port()));
+    REQUIRE(raw);
+    // 'x' (0x78) reads as a 120-byte multistream line without a newline.
+    std::string junk(300, 'x');
+    REQUIRE(raw->send_raw(bytes(junk.begin(), junk.end())));
+    CHECK(raw->socket().wait_closed());
+  }
+  std::optional<double> failures;
+  for (int i = 0; i < 100 && !failures; ++i) {
+    for (auto& smp : scrape().samples)
+      if (smp.name == "libp2p_swarm_handshake_failures_total")
+        failures = failures.value_or(0) + smp.value;
+    if (!failures)
+      std::this_thread::sleep_for(50ms);
+  }
+  CHECK(failures.value_or(0) >= 1.0);
 }

@@ -96,9 +96,11 @@ void sw_connection_down(sw_self self, conn_id id, const error& reason) {
   self->demonitor(c.actor.address());
   if (c.dial.value != 0)
     sw_fail_dial(self, c.dial, reason);
+  // A connection that failed before its upgrade finished is reported with
+  // an empty peer id (handshake failures, refusals).
+  sw_emit(self, id, c, false, reason.describe());
   if (!c.up)
     return;
-  sw_emit(self, id, c, false, reason.describe());
   auto w = st.disconnects.find(c.peer);
   if (w != st.disconnects.end() && sw_connection_to(self, c.peer) == nullptr) {
     for (auto& rp : w->second)

@@ -61,6 +61,8 @@ struct settings {
   std::vector<std::string> nats_urls{"nats://127.0.0.1:4222"};
   std::string key_file = "canswarm.key"; ///< P2P_KEY_FILE
   multiaddr control_addr; ///< P2P_CONTROL_ADDR
+  /// P2P_METRICS_ADDR: "host:port" of the Prometheus endpoint ("" = off).
+  std::string metrics_addr;
   bool bootstrap_mode = false; ///< --bootstrap flag only (CLI)
 };
 

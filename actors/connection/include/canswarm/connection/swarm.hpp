@@ -16,7 +16,9 @@
 // - Streams: application protocol handlers are registered here and pushed
 //   to every connection; ping and open_stream requests are delegated to a
 //   connection of the peer.
-// - Events: subscribers receive connection_event on every up / down.
+// - Events: subscribers receive connection_event on every up / down, and
+//   a down event with an empty peer id for a connection that failed before
+//   its upgrade finished.
 //
 // Shutdown: on an exit message the swarm asks every connection to close and
 // terminates; connections log their own close.

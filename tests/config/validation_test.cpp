@@ -198,10 +198,12 @@ TEST_CASE("the control address must be a tcp or unix multiaddr") {
   CHECK(load_error(dir, {{"P2P_CONTROL_ADDR", "localhost:5001"}})
           .starts_with(
             R"(P2P_CONTROL_ADDR="localhost:5001": not a valid multiaddr ()"));
-  CHECK(load_error(dir, {{"P2P_METRICS_ADDR", "9464"}})
-        == R"(P2P_METRICS_ADDR="9464": no host:port, expected host:port like 127.0.0.1:9464 (from environment))");
-  CHECK(load_error(dir, {{"P2P_METRICS_ADDR", "127.0.0.1:99999"}})
-        == R"(P2P_METRICS_ADDR="127.0.0.1:99999": bad port '99999', expected host:port like 127.0.0.1:9464 (from environment))");
+  CHECK(
+    load_error(dir, {{"P2P_METRICS_ADDR", "9464"}})
+    == R"(P2P_METRICS_ADDR="9464": no host:port, expected host:port like 127.0.0.1:9464 (from environment))");
+  CHECK(
+    load_error(dir, {{"P2P_METRICS_ADDR", "127.0.0.1:99999"}})
+    == R"(P2P_METRICS_ADDR="127.0.0.1:99999": bad port '99999', expected host:port like 127.0.0.1:9464 (from environment))");
   CHECK(
     load_error(dir, {{"P2P_KEY_FILE", "  "}})
     == R"(P2P_KEY_FILE="  ": expected the path of the node's key file (from environment))");

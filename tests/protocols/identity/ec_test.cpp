@@ -183,7 +183,8 @@ TEST_CASE("ECDSA keys must be valid P-256 keys") {
         == "ECDSA public key: curve secp256k1 is not supported (only P-256)");
 
   // The same scalar as a SEC1 ECPrivateKey on secp256k1.
-  auto scalar = bytes_view{hex(go_fixtures::secp256k1_private)}.subspan(4);
+  auto key_bytes = hex(go_fixtures::secp256k1_private);
+  auto scalar = bytes_view{key_bytes}.subspan(4);
   auto sec1 = der(0x30, hex("020101"), der(0x04, scalar),
                   der(0xa0, hex("06052b8104000a")),
                   der(0xa1,

@@ -3,27 +3,18 @@
 #include <caf/actor_system.hpp>
 #include <caf/message.hpp>
 
+#include "canswarm/actors/errors.hpp"
+
 #include "canswarm/connection/interfaces.hpp"
 
 namespace canswarm {
 
 caf::error to_caf_error(const error& err) {
-  // CAF 0.17 treats code 0 as "no error": shift every code by one.
-  return caf::error{static_cast<std::uint8_t>(static_cast<int>(err.code) + 1),
-                    connection_error_category, caf::make_message(err.message)};
+  return wrap_error(err, connection_error_category);
 }
 
 error from_caf_error(caf::actor_system& sys, const caf::error& err) {
-  if (err.category() == connection_error_category) {
-    auto& ctx = err.context();
-    std::string text = ctx.match_elements<std::string>()
-                         ? ctx.get_as<std::string>(0)
-                         : std::string{};
-    return make_error(static_cast<errc>(err.code() - 1), std::move(text));
-  }
-  if (err == caf::sec::request_timeout)
-    return make_error(errc::timeout, sys.render(err));
-  return make_error(errc::io, sys.render(err));
+  return unwrap_error(sys, err, connection_error_category);
 }
 
 void add_connection_message_types(caf::actor_system_config& cfg) {

@@ -1,6 +1,8 @@
 #include "canswarm/nats/messages.hpp"
 
 #include <caf/message.hpp>
+
+#include "canswarm/actors/errors.hpp"
 #include <caf/sec.hpp>
 
 #include "canswarm/nats/interfaces.hpp"
@@ -9,25 +11,12 @@ namespace canswarm {
 
 namespace nats {
 
-// CAF 0.17 treats error code 0 as "no error", and errc::invalid_argument is
-// 0: the CAF code is the errc plus one.
-
 caf::error to_caf_error(const error& err) {
-  return caf::error{static_cast<std::uint8_t>(static_cast<int>(err.code) + 1),
-                    error_category, caf::make_message(err.message)};
+  return wrap_error(err, error_category);
 }
 
 error from_caf_error(caf::actor_system& sys, const caf::error& err) {
-  if (err.category() == error_category) {
-    auto& ctx = err.context();
-    std::string text = ctx.match_elements<std::string>()
-                         ? ctx.get_as<std::string>(0)
-                         : std::string{};
-    return make_error(static_cast<errc>(err.code() - 1), std::move(text));
-  }
-  if (err == caf::sec::request_timeout)
-    return make_error(errc::timeout, sys.render(err));
-  return make_error(errc::io, sys.render(err));
+  return unwrap_error(sys, err, error_category);
 }
 
 } // namespace nats

@@ -2,9 +2,11 @@
 
 #include "values.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace canswarm::config::detail {
@@ -27,6 +29,14 @@ std::string join(const std::vector<multiaddr>& addrs) {
   std::string out;
   for (const auto& addr : addrs)
     out += (out.empty() ? "" : ",") + addr.to_string();
+  return out;
+}
+
+/// Returns `text` in lower case (ASCII).
+std::string to_lower(std::string_view text) {
+  std::string out{text};
+  for (auto& c : out)
+    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   return out;
 }
 
@@ -134,6 +144,59 @@ std::optional<std::string> parse_addrs(std::string_view text, settings& out) {
 template<std::vector<multiaddr> settings::*Field>
 std::string format_addrs(const settings& values) {
   return join(values.*Field);
+}
+
+/// The short names P2P_SECURITY accepts (connection/upgrade.hpp's
+/// security_kind; this library does not link the connection layer).
+constexpr auto security_names = std::to_array<std::string_view>(
+  {"noise", "tls", "plaintext"});
+
+/// The short names P2P_MUXERS accepts (connection/upgrade.hpp's muxer_kind).
+constexpr auto muxer_names = std::to_array<std::string_view>(
+  {"yamux", "mplex"});
+
+/// Parses a preference list of protocol short names: at least one, each one
+/// of `names` (case-insensitive, stored in lower case), none twice.
+std::optional<std::string>
+parse_choices(std::string_view text, std::span<const std::string_view> names,
+              std::string_view what, std::vector<std::string>& out) {
+  std::string choices;
+  for (auto name : names)
+    choices += (choices.empty() ? "" : ", ") + std::string{name};
+  auto items = split_list(text);
+  if (items.empty())
+    return "expected at least one of " + choices
+           + " (comma-separated, in order of preference)";
+  std::vector<std::string> chosen;
+  for (const auto& item : items) {
+    auto lower = to_lower(item);
+    if (std::find(names.begin(), names.end(), lower) == names.end())
+      return quote(item) + " is not a " + std::string{what}
+             + ", expected a comma-separated list of " + choices;
+    if (std::find(chosen.begin(), chosen.end(), lower) != chosen.end())
+      return quote(item) + " is listed twice, expected each of " + choices
+             + " at most once";
+    chosen.push_back(std::move(lower));
+  }
+  out = std::move(chosen);
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_security(std::string_view text,
+                                          settings& out) {
+  return parse_choices(text, security_names, "security protocol", out.security);
+}
+
+std::string format_security(const settings& values) {
+  return join(values.security);
+}
+
+std::optional<std::string> parse_muxers(std::string_view text, settings& out) {
+  return parse_choices(text, muxer_names, "stream muxer", out.muxers);
+}
+
+std::string format_muxers(const settings& values) {
+  return join(values.muxers);
 }
 
 std::optional<std::string> parse_level(std::string_view text, settings& out) {
@@ -256,6 +319,8 @@ constexpr auto all_bindings = std::to_array<binding>({
    format_flag<&s::circuit_relay_enabled>},
   {"P2P_ANNOUNCE_ADDRS", parse_addrs<&s::announce_addrs, addr_rule::any>,
    format_addrs<&s::announce_addrs>},
+  {"P2P_SECURITY", parse_security, format_security},
+  {"P2P_MUXERS", parse_muxers, format_muxers},
   {"GOSSIPSUB_HEARTBEAT_INTERVAL",
    parse_duration<&s::heartbeat_interval, 10, 60'000>,
    format_duration<&s::heartbeat_interval>},

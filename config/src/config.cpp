@@ -10,6 +10,8 @@
 //  - NATS_URL must name a server whenever NATS is used (P2P_ENABLED=false,
 //    P2P_PRIMARY=false or NATS_FALLBACK=true).
 //
+// plaintext in P2P_SECURITY is valid but adds a warning.
+//
 // Only the first problem is reported, as one line naming the variable, its
 // value, what was expected and where the value came from.
 
@@ -234,6 +236,12 @@ result<loaded> load(const load_options& options) {
                    "expected at least one nats:// or tls:// URL, NATS is used "
                    "(P2P_ENABLED=false, P2P_PRIMARY=false or "
                    "NATS_FALLBACK=true)");
+  if (std::find(values.security.begin(), values.security.end(), "plaintext")
+      != values.security.end())
+    out.warnings.push_back(
+      "P2P_SECURITY includes plaintext: connections that negotiate it are "
+      "neither encrypted nor authenticated, use it only for tests and "
+      "trusted networks");
   for (std::size_t i = 0; i < vars.size(); ++i) {
     std::string value = binds[i].format(values);
     out.origins.push_back({std::string{vars[i].name}, value, raws[i].from});

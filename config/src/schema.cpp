@@ -38,6 +38,16 @@ constexpr auto known_variables = std::to_array<variable>({
   {"P2P_ANNOUNCE_ADDRS", "",
    "Comma-separated multiaddrs to advertise instead of the listen addresses "
    "(e.g. the public IP behind NAT). Empty = advertise the listen addresses."},
+  {"P2P_SECURITY", "noise,tls",
+   "Comma-separated security protocols in order of preference, each one of "
+   "noise, tls, plaintext, at least one, no duplicates. A dialer proposes "
+   "them in this order and a listener accepts any of them, so the dialer's "
+   "order wins. plaintext (no encryption, no authentication; tests and "
+   "trusted networks only) logs a warning."},
+  {"P2P_MUXERS", "yamux,mplex",
+   "Comma-separated stream muxers in order of preference, each one of yamux, "
+   "mplex, at least one, no duplicates. A dialer proposes them in this order "
+   "and a listener accepts any of them, so the dialer's order wins."},
   {"GOSSIPSUB_HEARTBEAT_INTERVAL", "1",
    "Gossipsub heartbeat interval in seconds, fractional allowed (millisecond "
    "resolution), between 0.01 and 60."},

@@ -69,6 +69,8 @@ TEST_CASE("the schema lists every variable of the deployment guide once") {
                                          "P2P_CONNECTION_TIMEOUT",
                                          "P2P_CIRCUIT_RELAY_ENABLED",
                                          "P2P_ANNOUNCE_ADDRS",
+                                         "P2P_SECURITY",
+                                         "P2P_MUXERS",
                                          "GOSSIPSUB_HEARTBEAT_INTERVAL",
                                          "GOSSIPSUB_MESH_DEGREE_LOW",
                                          "GOSSIPSUB_MESH_DEGREE",
@@ -100,6 +102,8 @@ TEST_CASE("with nothing set every variable has its default") {
   CHECK(v.connection_timeout == 30s);
   CHECK(v.circuit_relay_enabled);
   CHECK(v.announce_addrs.empty());
+  CHECK(v.security == std::vector<std::string>{"noise", "tls"});
+  CHECK(v.muxers == std::vector<std::string>{"yamux", "mplex"});
   CHECK(v.heartbeat_interval == 1s);
   CHECK(v.mesh_degree_low == 4);
   CHECK(v.mesh_degree == 6);
@@ -138,6 +142,8 @@ TEST_CASE("every variable is read from the environment") {
     {"P2P_CONNECTION_TIMEOUT", "2.5"},
     {"P2P_CIRCUIT_RELAY_ENABLED", "false"},
     {"P2P_ANNOUNCE_ADDRS", "/ip4/203.0.113.42/tcp/4001"},
+    {"P2P_SECURITY", "tls, noise"},
+    {"P2P_MUXERS", "mplex"},
     {"GOSSIPSUB_HEARTBEAT_INTERVAL", "0.5"},
     {"GOSSIPSUB_MESH_DEGREE_LOW", "6"},
     {"GOSSIPSUB_MESH_DEGREE", "8"},
@@ -166,6 +172,8 @@ TEST_CASE("every variable is read from the environment") {
   CHECK(v.connection_timeout == 2500ms);
   CHECK_FALSE(v.circuit_relay_enabled);
   CHECK(v.announce_addrs == addrs({"/ip4/203.0.113.42/tcp/4001"}));
+  CHECK(v.security == std::vector<std::string>{"tls", "noise"});
+  CHECK(v.muxers == std::vector<std::string>{"mplex"});
   CHECK(v.heartbeat_interval == 500ms);
   CHECK(v.mesh_degree_low == 6);
   CHECK(v.mesh_degree == 8);
@@ -189,6 +197,52 @@ TEST_CASE("every variable is read from the environment") {
   CHECK(origin_of(config, "P2P_CONNECTION_TIMEOUT").value == "2.5");
   CHECK(origin_of(config, "GOSSIPSUB_HEARTBEAT_INTERVAL").value == "0.5");
   CHECK(origin_of(config, "LOG_LEVEL").value == "DEBUG");
+  CHECK(origin_of(config, "P2P_SECURITY").value == "tls,noise");
+  CHECK(origin_of(config, "P2P_MUXERS").value == "mplex");
+  CHECK(config.warnings.empty());
+}
+
+TEST_CASE("security and muxer lists keep the given order of preference") {
+  scratch_dir dir;
+  auto options = test::isolated(dir);
+  options.environment = {{"P2P_SECURITY", " TLS ,noise,"},
+                         {"P2P_MUXERS", "mplex,Yamux"}};
+  auto config = load_ok(options);
+  CHECK(config.values.security == std::vector<std::string>{"tls", "noise"});
+  CHECK(config.values.muxers == std::vector<std::string>{"mplex", "yamux"});
+  CHECK(config.warnings.empty());
+  CHECK(
+    render_line(config, "P2P_SECURITY").starts_with("P2P_SECURITY=tls,noise "));
+  CHECK(render_line(config, "P2P_SECURITY").ends_with("# environment"));
+  CHECK(
+    render_line(config, "P2P_MUXERS").starts_with("P2P_MUXERS=mplex,yamux "));
+  options.environment.clear();
+  auto defaults = load_ok(options);
+  CHECK(render_line(defaults, "P2P_SECURITY")
+          .starts_with("P2P_SECURITY=noise,tls "));
+  CHECK(
+    render_line(defaults, "P2P_MUXERS").starts_with("P2P_MUXERS=yamux,mplex "));
+  CHECK(render_line(defaults, "P2P_MUXERS").ends_with("# default"));
+}
+
+TEST_CASE("plaintext security is accepted with a warning") {
+  scratch_dir dir;
+  auto options = test::isolated(dir);
+  const std::vector<std::string> warning{
+    "P2P_SECURITY includes plaintext: connections that negotiate it are "
+    "neither encrypted nor authenticated, use it only for tests and trusted "
+    "networks"};
+  options.environment = {{"P2P_SECURITY", "plaintext"}};
+  auto config = load_ok(options);
+  CHECK(config.values.security == std::vector<std::string>{"plaintext"});
+  CHECK(config.warnings == warning);
+  // Anywhere in the list: a listener accepts any protocol of its list.
+  options.flags = {{"P2P_SECURITY", "noise,plaintext"}};
+  config = load_ok(options);
+  CHECK(config.values.security
+        == std::vector<std::string>{"noise", "plaintext"});
+  CHECK(origin_of(config, "P2P_SECURITY").from == source::flag);
+  CHECK(config.warnings == warning);
 }
 
 TEST_CASE("booleans accept every documented spelling in any case") {

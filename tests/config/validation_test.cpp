@@ -209,6 +209,40 @@ TEST_CASE("the control address must be a tcp or unix multiaddr") {
     == R"(P2P_KEY_FILE="  ": expected the path of the node's key file (from environment))");
 }
 
+TEST_CASE("security protocols must be known, listed once, at least one") {
+  scratch_dir dir;
+  CHECK(
+    load_error(dir, {{"P2P_SECURITY", "noise,quic"}})
+    == R"(P2P_SECURITY="noise,quic": "quic" is not a security protocol, expected a comma-separated list of noise, tls, plaintext (from environment))");
+  CHECK(
+    load_error(dir, {{"P2P_SECURITY", "yamux"}})
+    == R"(P2P_SECURITY="yamux": "yamux" is not a security protocol, expected a comma-separated list of noise, tls, plaintext (from environment))");
+  CHECK(
+    load_error(dir, {{"P2P_SECURITY", ""}})
+    == R"(P2P_SECURITY="": expected at least one of noise, tls, plaintext (comma-separated, in order of preference) (from environment))");
+  CHECK(
+    load_error(dir, {{"P2P_SECURITY", " , "}})
+    == R"(P2P_SECURITY=" , ": expected at least one of noise, tls, plaintext (comma-separated, in order of preference) (from environment))");
+  CHECK(
+    load_error(dir, {{"P2P_SECURITY", "noise,tls,Noise"}})
+    == R"(P2P_SECURITY="noise,tls,Noise": "Noise" is listed twice, expected each of noise, tls, plaintext at most once (from environment))");
+}
+
+TEST_CASE("muxers must be known, listed once, at least one") {
+  scratch_dir dir;
+  CHECK(
+    load_error(dir, {{"P2P_MUXERS", "yamux,spdy"}})
+    == R"(P2P_MUXERS="yamux,spdy": "spdy" is not a stream muxer, expected a comma-separated list of yamux, mplex (from environment))");
+  CHECK(
+    load_error(dir, {{"P2P_MUXERS", ""}})
+    == R"(P2P_MUXERS="": expected at least one of yamux, mplex (comma-separated, in order of preference) (from environment))");
+  CHECK(
+    load_error(dir, {{"P2P_MUXERS", "mplex,yamux,mplex"}})
+    == R"(P2P_MUXERS="mplex,yamux,mplex": "mplex" is listed twice, expected each of yamux, mplex at most once (from environment))");
+  CHECK(load_error(dir, {{"P2P_MUXERS", "mplex"}, {"P2P_SECURITY", "tls"}})
+        == "(loaded)");
+}
+
 TEST_CASE("errors name where the bad value came from and stay on one line") {
   scratch_dir dir;
   load_options options;

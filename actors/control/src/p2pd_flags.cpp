@@ -317,6 +317,12 @@ translate_p2pd_flags(const std::vector<std::string>& args) {
     return ok.error();
   if (auto ok = choose_muxer_and_services(v, out); !ok)
     return ok.error();
+  // go p2pd offers exactly the transports its flags name, in its order.
+  std::vector<std::string_view> security;
+  for (auto f : out.security)
+    security.push_back(text_of(f).name);
+  cfg["P2P_SECURITY"] = fmt::format("{}", fmt::join(security, ","));
+  cfg["P2P_MUXERS"] = std::string{text_of(out.muxer).name};
   return out;
 }
 

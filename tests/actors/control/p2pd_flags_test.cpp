@@ -47,6 +47,8 @@ TEST_CASE("the interop runner's command line becomes config overrides") {
   CHECK_FALSE(o.no_listen);
   CHECK(o.security == std::vector<p2pd_feature>{p2pd_feature::noise});
   CHECK(o.muxer == p2pd_feature::yamux);
+  CHECK(c.at("P2P_SECURITY") == "noise");
+  CHECK(c.at("P2P_MUXERS") == "yamux");
   CHECK(o.services.empty());
   CHECK_FALSE(o.help);
 }
@@ -69,6 +71,9 @@ TEST_CASE("defaults: go's control socket, all-interfaces TCP, a fresh key") {
   CHECK(o.ephemeral_identity);
   CHECK(o.security == std::vector<p2pd_feature>{p2pd_feature::noise});
   CHECK(o.muxer == p2pd_feature::yamux);
+  // Exactly what go p2pd offers by default: Noise only, yamux only.
+  CHECK(o.config_flags.at("P2P_SECURITY") == "noise");
+  CHECK(o.config_flags.at("P2P_MUXERS") == "yamux");
 }
 
 TEST_CASE("flags take go's forms: -f=v, --f=v, -f v, --f v") {
@@ -147,16 +152,42 @@ TEST_CASE("-muxer and -pubsubRouter values are checked") {
   CHECK(ok({"-pubsubRouter=floodsub"}).services.empty());
 }
 
+TEST_CASE("-noise, -tls and -plaintext choose P2P_SECURITY in go's order") {
+  // A named transport replaces the default Noise.
+  auto tls = ok({"-tls=true"});
+  CHECK(tls.security == std::vector<p2pd_feature>{p2pd_feature::tls});
+  CHECK(tls.config_flags.at("P2P_SECURITY") == "tls");
+  CHECK(ok({"-noise=false", "-tls"}).config_flags.at("P2P_SECURITY") == "tls");
+  auto both = ok({"-tls=true", "-noise=true"});
+  CHECK(both.security
+        == std::vector<p2pd_feature>{p2pd_feature::noise, p2pd_feature::tls});
+  CHECK(both.config_flags.at("P2P_SECURITY") == "noise,tls");
+  // The order is noise, tls, plaintext whatever the command-line order.
+  CHECK(ok({"-plaintext", "-tls", "-noise"}).config_flags.at("P2P_SECURITY")
+        == "noise,tls,plaintext");
+  auto plain = ok({"-noise=false", "-plaintext=true"});
+  CHECK(plain.security == std::vector<p2pd_feature>{p2pd_feature::plaintext});
+  CHECK(plain.config_flags.at("P2P_SECURITY") == "plaintext");
+  CHECK(ok({"-noise=true", "-tls=false"}).config_flags.at("P2P_SECURITY")
+        == "noise");
+}
+
+TEST_CASE("-muxer chooses the one muxer in P2P_MUXERS") {
+  auto mplex = ok({"-muxer=mplex"});
+  CHECK(mplex.muxer == p2pd_feature::mplex);
+  CHECK(mplex.config_flags.at("P2P_MUXERS") == "mplex");
+  auto yamux = ok({"-muxer", "yamux"});
+  CHECK(yamux.muxer == p2pd_feature::yamux);
+  CHECK(yamux.config_flags.at("P2P_MUXERS") == "yamux");
+  // The last -muxer wins, as for every flag.
+  CHECK(ok({"-muxer=yamux", "-muxer=mplex"}).config_flags.at("P2P_MUXERS")
+        == "mplex");
+}
+
 TEST_CASE("features not implemented yet are clear errors") {
-  auto e = fails({"-tls=true"});
+  auto e = fails({"-dhtServer"});
   CHECK(e.code == errc::unsupported);
-  CHECK(e.message == "unsupported p2pd flag -tls: TLS is not implemented yet");
-  CHECK(fails({"-plaintext=true"}).message
-        == "unsupported p2pd flag -plaintext: plaintext security is not "
-           "implemented yet");
-  CHECK(fails({"-muxer=mplex"}).message
-        == "unsupported p2pd flag -muxer=mplex: mplex is not implemented yet");
-  CHECK(fails({"-dhtServer"}).message
+  CHECK(e.message
         == "unsupported p2pd flag -dhtServer: the Kademlia DHT is not "
            "implemented yet");
   CHECK(fails({"-relay"}).message
@@ -165,16 +196,21 @@ TEST_CASE("features not implemented yet are clear errors") {
   CHECK(fails({"-pubsub", "-pubsubRouter=floodsub"}).message
         == "unsupported p2pd flag -pubsub: pubsub is not implemented yet");
   // Turning an unimplemented feature off is fine.
-  auto o = ok({"-relay=false", "-tls=false", "-dhtServer=false"});
+  auto o = ok({"-relay=false", "-pubsub=false", "-dhtServer=false"});
   CHECK(o.services.empty());
+  // An unsupported service fails even with supported transports chosen.
+  CHECK(fails({"-tls", "-muxer=mplex", "-relay"}).code == errc::unsupported);
 }
 
 TEST_CASE("the supported set is one list") {
-  CHECK(is_supported(p2pd_feature::noise));
-  CHECK(is_supported(p2pd_feature::yamux));
   for (auto f :
-       {p2pd_feature::tls, p2pd_feature::plaintext, p2pd_feature::mplex,
-        p2pd_feature::dht_server, p2pd_feature::relay, p2pd_feature::pubsub,
+       {p2pd_feature::noise, p2pd_feature::tls, p2pd_feature::plaintext,
+        p2pd_feature::yamux, p2pd_feature::mplex}) {
+    CAPTURE(to_string(f));
+    CHECK(is_supported(f));
+  }
+  for (auto f :
+       {p2pd_feature::dht_server, p2pd_feature::relay, p2pd_feature::pubsub,
         p2pd_feature::gossipsub, p2pd_feature::floodsub}) {
     CAPTURE(to_string(f));
     CHECK_FALSE(is_supported(f));
@@ -193,7 +229,9 @@ TEST_CASE("-h asks for the usage text") {
   CHECK(ok({"--help"}).help);
   auto text = p2pd_usage();
   CHECK(text.find("-hostAddrs") != std::string::npos);
-  CHECK(text.find("Implemented: -noise, -muxer=yamux") != std::string::npos);
+  CHECK(text.find("Implemented: -noise, -tls, -plaintext, -muxer=yamux, "
+                  "-muxer=mplex\n")
+        != std::string::npos);
 }
 
 TEST_CASE("services ask for their feature") {

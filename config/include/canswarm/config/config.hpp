@@ -50,6 +50,12 @@ struct settings {
   bool circuit_relay_enabled = true; ///< P2P_CIRCUIT_RELAY_ENABLED
   /// P2P_ANNOUNCE_ADDRS (empty = advertise the listen addresses).
   std::vector<multiaddr> announce_addrs;
+  /// P2P_SECURITY: security protocols in order of preference, each one of
+  /// "noise", "tls", "plaintext" (the dialer's order wins).
+  std::vector<std::string> security{"noise", "tls"};
+  /// P2P_MUXERS: stream muxers in order of preference, each one of "yamux",
+  /// "mplex" (the dialer's order wins).
+  std::vector<std::string> muxers{"yamux", "mplex"};
   /// GOSSIPSUB_HEARTBEAT_INTERVAL in seconds, fractional (0.01..60).
   std::chrono::milliseconds heartbeat_interval{1000};
   std::uint32_t mesh_degree_low = 4; ///< GOSSIPSUB_MESH_DEGREE_LOW
@@ -78,7 +84,8 @@ struct loaded {
   settings values;
   /// Every known variable, in schema order.
   std::vector<origin> origins;
-  /// Unknown P2P_*/GOSSIPSUB_* names (with "did you mean X?"), etc.
+  /// Unknown P2P_*/GOSSIPSUB_* names (with "did you mean X?"), plaintext
+  /// in P2P_SECURITY, etc.
   std::vector<std::string> warnings;
 };
 

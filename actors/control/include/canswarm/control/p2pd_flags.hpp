@@ -53,8 +53,8 @@ const char* to_string(p2pd_feature f);
 /// The features this build implements: THE list to extend when a transport
 /// or service lands. Asking for any other feature is an error.
 inline constexpr p2pd_feature supported_p2pd_features[] = {
-  p2pd_feature::noise,
-  p2pd_feature::yamux,
+  p2pd_feature::noise, p2pd_feature::tls,   p2pd_feature::plaintext,
+  p2pd_feature::yamux, p2pd_feature::mplex,
 };
 
 /// Returns whether `f` is in supported_p2pd_features.
@@ -75,7 +75,10 @@ inline constexpr std::size_t max_p2pd_args = 64;
 struct p2pd_options {
   /// Configuration variable -> value, to be loaded as flag overrides:
   /// P2P_CONTROL_ADDR, P2P_LISTEN_ADDR (absent with -noListenAddrs),
-  /// P2P_KEY_FILE (only with -id), P2P_MDNS_ENABLED=false,
+  /// P2P_KEY_FILE (only with -id), P2P_SECURITY (the chosen security
+  /// transports in preference order, e.g. "noise" or "noise,tls"),
+  /// P2P_MUXERS (the one -muxer: "yamux" or "mplex"; go p2pd offers exactly
+  /// what its flags name), P2P_MDNS_ENABLED=false,
   /// P2P_DHT_ENABLED=false, P2P_CIRCUIT_RELAY_ENABLED=false,
   /// P2P_BOOTSTRAP_NODES= and P2P_ANNOUNCE_ADDRS= (no automatic peers: the
   /// interop suite checks that the peer list is empty before it connects).
@@ -86,8 +89,8 @@ struct p2pd_options {
   /// No -id: go p2pd then runs with a fresh random identity; the node must
   /// generate an in-memory key and not read or write P2P_KEY_FILE.
   bool ephemeral_identity = true;
-  /// Security transports in preference order (-noise/-tls/-plaintext; noise
-  /// when none is given).
+  /// Security transports in preference order (-noise, then -tls, then
+  /// -plaintext, as go p2pd adds them; noise when none is given).
   std::vector<p2pd_feature> security;
   /// The stream muxer (-muxer; yamux by default).
   p2pd_feature muxer = p2pd_feature::yamux;
@@ -100,7 +103,7 @@ struct p2pd_options {
 /// Translates the arguments after `p2pd`. Errors (errc::invalid_argument
 /// for bad syntax or values, errc::unsupported for a known but not yet
 /// implemented feature) are one line naming the flag, e.g.
-/// "unsupported p2pd flag -tls: TLS is not implemented yet" or
+/// "unsupported p2pd flag -relay: circuit relay v2 is not implemented yet" or
 /// "flag provided but not defined: -quic".
 result<p2pd_options> translate_p2pd_flags(const std::vector<std::string>& args);
 

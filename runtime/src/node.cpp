@@ -241,6 +241,20 @@ root_supervisor_config(const config::settings& s,
     sc.max_connections = s.max_connections;
     sc.connection_timeout = timeout;
     sc.locator = parts->locator;
+    sc.security.clear();
+    for (const auto& name : s.security) {
+      auto k = connection::parse_security(name);
+      if (!k)
+        return k.error();
+      sc.security.push_back(*k);
+    }
+    sc.muxers.clear();
+    for (const auto& name : s.muxers) {
+      auto k = connection::parse_muxer(name);
+      if (!k)
+        return k.error();
+      sc.muxers.push_back(*k);
+    }
     if (auto ok = sc.validate(); !ok)
       return ok.error();
     cfg.children.push_back({"swarm", "swarm",

@@ -30,25 +30,69 @@ const char* to_string(phase p) {
   return "?";
 }
 
+namespace {
+
+/// Empty or repeated entries in a preference list are configuration errors.
+template<class Kind>
+result<void>
+check_preferences(const std::vector<Kind>& list, std::string_view what) {
+  if (list.empty())
+    return make_error(errc::invalid_argument,
+                      fmt::format("connection core without a {}", what));
+  for (auto i = list.begin(); i != list.end(); ++i)
+    if (std::find(std::next(i), list.end(), *i) != list.end())
+      return make_error(errc::invalid_argument,
+                        fmt::format("{} {} listed twice", what, to_string(*i)));
+  return {};
+}
+
+/// The multistream ids of a preference list, in order.
+template<class Kind>
+std::vector<std::string> protocol_ids(const std::vector<Kind>& list) {
+  std::vector<std::string> ids;
+  for (auto k : list)
+    ids.emplace_back(protocol_id(k));
+  return ids;
+}
+
+/// The entry of `list` whose protocol id is `id`.
+template<class Kind>
+std::optional<Kind>
+find_kind(const std::vector<Kind>& list, std::string_view id) {
+  for (auto k : list)
+    if (protocol_id(k) == id)
+      return k;
+  return std::nullopt;
+}
+
+} // namespace
+
 result<void> core_config::validate() const {
   if (!key)
     return make_error(errc::invalid_argument, "connection core without a key");
+  if (auto ok = check_preferences(security, "security protocol"); !ok)
+    return ok;
+  if (auto ok = check_preferences(muxers, "stream muxer"); !ok)
+    return ok;
   for (const auto& p : app_protocols)
     if (auto ok = multistream::check_protocol(p); !ok)
       return ok.error();
-  return muxer.validate();
+  if (auto ok = yamux.validate(); !ok)
+    return ok;
+  return mplex.validate();
 }
 
 core::core(core_config cfg) : cfg_(std::move(cfg)) {
   if (auto ok = cfg_.validate(); !ok)
     throw std::invalid_argument(ok.error().describe());
   // Application streams are credited only when their consumer says so.
-  cfg_.muxer.auto_consume = false;
+  cfg_.yamux.auto_consume = false;
+  cfg_.mplex.auto_consume = false;
 }
 
 void core::start(time_point now) {
   now_ = now;
-  std::vector<std::string> security{std::string{noise::protocol_id}};
+  auto security = protocol_ids(cfg_.security);
   neg_ = cfg_.dir == direction::outbound
            ? negotiator::dial(std::move(security))
            : negotiator::listen(std::move(security));
@@ -65,19 +109,20 @@ void core::handle_input(bytes_view data, time_point now) {
     case phase::security: on_security_input(data); break;
     case phase::handshake: on_handshake_input(data); break;
     case phase::muxer:
-    case phase::open: {
-      plain_in_.clear();
-      auto ok = noise_->decrypt(data, plain_in_);
-      // Plaintext of frames before a bad one is still valid input.
-      if (!plain_in_.empty())
-        on_plaintext(plain_in_);
-      if (!ok && phase_ != phase::closed)
-        fail(make_error(ok.error().code,
-                        "noise transport: " + ok.error().message));
-      break;
-    }
+    case phase::open: decrypt_input(data); break;
     case phase::closed: break;
   }
+}
+
+void core::decrypt_input(bytes_view data) {
+  plain_in_.clear();
+  auto ok = channel_->decrypt(data, plain_in_);
+  channel_->take_control_output(wire_out_);
+  // Plaintext of frames before a bad one is still valid input.
+  if (!plain_in_.empty())
+    on_plaintext(plain_in_);
+  if (!ok && phase_ != phase::closed)
+    fail(ok.error());
 }
 
 void core::on_security_input(bytes_view data) {
@@ -92,12 +137,29 @@ void core::on_security_input(bytes_view data) {
       return;
     case multistream::state::done: break;
   }
+  security_ = find_kind(cfg_.security, neg_->base().protocol());
   auto rest = neg_->base().take_remaining();
   neg_.reset();
-  auto role = cfg_.dir == direction::outbound ? noise::role::initiator
-                                              : noise::role::responder;
-  handshake_.emplace(role, *cfg_.key, cfg_.static_secret, cfg_.ephemeral_secret,
-                     cfg_.expected_peer);
+  if (!security_) {
+    fail(make_error(errc::protocol, "security negotiation agreed on a "
+                                    "protocol we did not offer"));
+    return;
+  }
+  security_params params;
+  params.initiator = cfg_.dir == direction::outbound;
+  params.key = cfg_.key;
+  params.static_secret = cfg_.static_secret;
+  params.ephemeral_secret = cfg_.ephemeral_secret;
+  params.expected_peer = cfg_.expected_peer;
+  params.wall_clock = cfg_.wall_clock;
+  try {
+    handshake_.emplace(*security_, params);
+  } catch (const std::exception& e) {
+    fail(
+      make_error(errc::crypto, fmt::format("{} handshake: {}",
+                                           to_string(*security_), e.what())));
+    return;
+  }
   handshake_->start();
   phase_ = phase::handshake;
   append(wire_out_, handshake_->take_output());
@@ -109,22 +171,21 @@ void core::on_handshake_input(bytes_view data) {
   handshake_->handle_input(data);
   append(wire_out_, handshake_->take_output());
   switch (handshake_->state()) {
-    case noise::handshake::status::in_progress: return;
-    case noise::handshake::status::failed:
-      fail(make_error(handshake_->failure()->code,
-                      "noise handshake: " + handshake_->failure()->message));
+    case security_handshake::status::in_progress: return;
+    case security_handshake::status::failed:
+      fail(*handshake_->failure());
       return;
-    case noise::handshake::status::done: break;
+    case security_handshake::status::done: break;
   }
-  auto session = handshake_->finish();
-  if (!session) {
-    fail(session.error());
+  auto channel = handshake_->finish();
+  if (!channel) {
+    fail(channel.error());
     return;
   }
   remote_ = handshake_->remote_peer();
   remote_key_ = handshake_->remote_public_key();
   auto rest = handshake_->take_remaining();
-  noise_.emplace(std::move(*session));
+  channel_.emplace(std::move(*channel));
   handshake_.reset();
   enter_muxer_phase();
   if (!rest.empty() && phase_ == phase::muxer)
@@ -133,7 +194,7 @@ void core::on_handshake_input(bytes_view data) {
 
 void core::enter_muxer_phase() {
   phase_ = phase::muxer;
-  std::vector<std::string> muxers{std::string{yamux_protocol_id}};
+  auto muxers = protocol_ids(cfg_.muxers);
   neg_ = cfg_.dir == direction::outbound
            ? negotiator::dial(std::move(muxers))
            : negotiator::listen(std::move(muxers));
@@ -156,17 +217,21 @@ void core::on_plaintext(bytes_view data) {
       return;
     case multistream::state::done: break;
   }
+  auto chosen = find_kind(cfg_.muxers, neg_->base().protocol());
   auto rest = neg_->base().take_remaining();
   neg_.reset();
-  enter_open_phase(std::move(rest));
+  if (!chosen) {
+    fail(make_error(errc::protocol, "muxer negotiation agreed on a protocol "
+                                    "we did not offer"));
+    return;
+  }
+  enter_open_phase(*chosen, std::move(rest));
 }
 
-void core::enter_open_phase(bytes remaining) {
+void core::enter_open_phase(muxer_kind kind, bytes remaining) {
   phase_ = phase::open;
-  auto role = cfg_.dir == direction::outbound ? yamux::role::client
-                                              : yamux::role::server;
-  muxer_.emplace(role, cfg_.muxer);
-  emit(established{*remote_, *remote_key_});
+  muxer_.emplace(kind, cfg_.dir == direction::outbound, cfg_.yamux, cfg_.mplex);
+  emit(established{*remote_, *remote_key_, *security_, kind});
   auto id = open_internal(purpose::identify,
                           {std::string{identify::protocol_id}}, request_id{},
                           no_deadline);
@@ -180,7 +245,7 @@ void core::enter_open_phase(bytes remaining) {
 
 void core::send_plain(bytes_view data) {
   if (!data.empty())
-    noise_->encrypt(data, wire_out_);
+    channel_->encrypt(data, wire_out_);
 }
 
 void core::fail(error err) {
@@ -245,7 +310,7 @@ void core::poll_transmit(bytes& out, std::size_t max_bytes) {
   plain_out_.clear();
   muxer_->poll_transmit(plain_out_, max_bytes - used);
   if (!plain_out_.empty())
-    noise_->encrypt(plain_out_, out);
+    channel_->encrypt(plain_out_, out);
   if (!fin_waiting_.empty())
     retry_fins();
   // Writing may have failed the session (e.g. write timeout).
@@ -325,13 +390,13 @@ std::vector<std::string> core::supported_protocols() const {
   return result;
 }
 
-std::optional<yamux::session_stats> core::muxer_stats() const {
+std::optional<muxer_stats> core::muxer_stats() const {
   if (!muxer_)
     return std::nullopt;
   return muxer_->stats();
 }
 
-std::optional<yamux::stream_stats> core::stream_stats(stream_id id) const {
+std::optional<muxer_stream_stats> core::stream_stats(stream_id id) const {
   if (!muxer_)
     return std::nullopt;
   return muxer_->stream_info(id);

@@ -37,6 +37,11 @@ void start_core(pc_self self) {
   cc.key = st.cfg.key;
   cc.static_secret = random_secret();
   cc.ephemeral_secret = random_secret();
+  cc.wall_clock = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  cc.security = st.cfg.security;
+  cc.muxers = st.cfg.muxers;
   if (!st.cfg.expected.to_bytes().empty())
     cc.expected_peer = st.cfg.expected;
   cc.observed_addr = st.cfg.remote_addr.to_bytes();
@@ -83,6 +88,8 @@ void request_admission(pc_self self) {
         }
         st.cfg.conn = a.conn;
         st.cfg.listen_addrs = std::move(a.listen_addrs);
+        st.cfg.security = std::move(a.security);
+        st.cfg.muxers = std::move(a.muxers);
         for (auto& h : a.handlers)
           st.handlers[h.protocol] = caf::actor_cast<stream_handler_actor>(
             h.handler);

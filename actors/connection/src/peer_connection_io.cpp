@@ -67,17 +67,21 @@ component_status pc_status(pc_self self) {
            st.bytes_read, st.reads, st.bytes_written, st.writes, st.in_flight,
            st.streams.size());
   if (auto m = st.core ? st.core->muxer_stats() : std::nullopt)
-    text += fmt::format(", muxer: {} streams, {} bytes buffered to send, "
-                        "receive windows {} bytes",
-                        m->streams, m->send_buffered, m->total_recv_window);
+    text += fmt::format(", {} over {}: {} streams, {} bytes buffered to "
+                        "send, receive credit {} bytes",
+                        connection::to_string(*st.core->muxer_type()),
+                        connection::to_string(*st.core->security()), m->streams,
+                        m->send_buffered, m->receive_credit);
   for (const auto& [id, s] : st.streams)
-    if (auto x = st.core->stream_stats(id))
-      text += fmt::format("; stream {} {}: send window {}, buffered {}, "
-                          "receive window {} (avail {}, unconsumed {}), {} "
+    if (auto x = st.core->stream_stats(id)) {
+      text += fmt::format("; stream {} {}: buffered {}, unconsumed {}, {} "
                           "writes queued",
-                          id.value, s.protocol, x->send_window,
-                          x->send_buffered, x->recv_window, x->recv_avail,
+                          id.value, s.protocol, x->send_buffered,
                           x->recv_buffered, s.writes.size());
+      if (x->send_window && x->recv_window)
+        text += fmt::format(", send window {}, receive window {}",
+                            *x->send_window, *x->recv_window);
+    }
   return component_status{"connection", "peer_connection", std::move(text)};
 }
 

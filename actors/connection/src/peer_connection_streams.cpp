@@ -41,7 +41,9 @@ stream_ref make_ref(pc_self self, stream_id id, std::string protocol) {
 void on_established(pc_self self, established& ev) {
   auto& st = self->state;
   st.peer = ev.peer;
-  log::info(pc_component, "connection {} up", pc_label(self));
+  log::info(pc_component, "connection {} up ({} + {})", pc_label(self),
+            connection::to_string(ev.security),
+            connection::to_string(ev.muxer));
   if (auto swarm = caf::actor_cast<swarm_actor>(st.cfg.swarm))
     self->send(swarm, connection_up{st.cfg.conn, ev.peer});
 }

@@ -195,7 +195,13 @@ result<void> swarm_config::validate() const {
   if (connection_timeout <= caf::timespan::zero())
     return make_error(errc::invalid_argument,
                       "connection_timeout must be positive");
-  return {};
+  // The connection core checks the lists the same way; failing here names
+  // the problem at start-up instead of on every connection.
+  connection::core_config probe;
+  probe.key = key;
+  probe.security = security;
+  probe.muxers = muxers;
+  return probe.validate();
 }
 
 swarm_actor::behavior_type

@@ -193,6 +193,8 @@ void sw_on_dial_outcome(sw_self self, dial_outcome& out) {
     pc.deadline = i->second.deadline;
     pc.handlers = sw_handler_entries(self);
     pc.listen_addrs = st.listen_addrs;
+    pc.security = st.cfg.security;
+    pc.muxers = st.cfg.muxers;
     auto actor = spawn_outbound_connection(self->system(), out.fd, pc);
     self->monitor(actor);
     st.conns[id] = swarm_connection{actor,
@@ -242,14 +244,20 @@ admission sw_admit(sw_self self, admission_request& req) {
                               st.cfg.max_connections, st.refused_inbound);
     log::info(sw_component, "refusing inbound connection from {}: {}",
               req.remote_addr.to_string(), reason);
-    return admission{false, conn_id{}, reason, {}, {}};
+    return admission{false, conn_id{}, reason, {}, {}, {}, {}};
   }
   conn_id id{++st.next_conn};
   auto actor = caf::actor_cast<peer_connection_actor>(self->current_sender());
   self->monitor(actor);
   st.conns[id] = swarm_connection{actor,   peer_id{},    req.remote_addr,
                                   req.dir, request_id{}, false};
-  return admission{true, id, "", sw_handler_entries(self), st.listen_addrs};
+  return admission{true,
+                   id,
+                   "",
+                   sw_handler_entries(self),
+                   st.listen_addrs,
+                   st.cfg.security,
+                   st.cfg.muxers};
 }
 
 void sw_on_up(sw_self self, connection_up& up) {

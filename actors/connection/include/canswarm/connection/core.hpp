@@ -7,30 +7,36 @@
 // bytes, turns deadlines into timers and events into messages.
 //
 // Phases (libp2p/specs connections/ "Upgrading Connections"):
-//   1. security: multistream-select for "/noise" on the raw connection
-//      (the dialer proposes, the listener answers);
-//   2. handshake: noise-libp2p XX; the dialer checks the remote peer id
+//   1. security: multistream-select over the configured security protocols
+//      (default /noise then /tls/1.0.0; /plaintext/2.0.0 only when
+//      configured): the dialer proposes in its order, the listener accepts
+//      any of its list;
+//   2. handshake: noise-libp2p XX, libp2p TLS 1.3 or the plaintext key
+//      exchange (security.hpp); the dialer checks the remote peer id
 //      against the one it dialed (the error names both);
-//   3. muxer: multistream-select for "/yamux/1.0.0" inside the Noise channel;
-//   4. open: a yamux session. Every inbound stream gets a multistream
-//      listener offering /ipfs/id/1.0.0 (we answer with our Identify,
-//      observedAddr = the remote's TCP address), /ipfs/id/push/1.0.0,
-//      /ipfs/ping/1.0.0 (responder) and the application protocols. On
-//      entering this phase the core opens an /ipfs/id/1.0.0 stream to the
-//      remote; its answer is checked (publicKey must match the peer id) and
-//      reported as `identified`.
+//   3. muxer: multistream-select over the configured muxers (default
+//      /yamux/1.0.0 then /mplex/6.7.0) inside the secure channel;
+//   4. open: a yamux or mplex session (muxer.hpp). Every inbound stream
+//      gets a multistream listener offering /ipfs/id/1.0.0 (we answer with
+//      our Identify, observedAddr = the remote's TCP address),
+//      /ipfs/id/push/1.0.0, /ipfs/ping/1.0.0 (responder) and the
+//      application protocols. On entering this phase the core opens an
+//      /ipfs/id/1.0.0 stream to the remote; its answer is checked
+//      (publicKey must match the peer id) and reported as `identified`.
 // The whole of phases 1-3 must finish before the handshake deadline.
 //
-// Flow control: application streams are read with yamux auto-consume off;
-// bytes count against the stream window until the caller acknowledges them
-// with `consume`, so a slow consumer stops the remote instead of growing
-// buffers. Internal protocol streams are consumed as they are processed.
+// Flow control: application streams are read with the muxer's auto-consume
+// off; with yamux, bytes count against the stream window until the caller
+// acknowledges them with `consume`, so a slow consumer stops the remote
+// instead of growing buffers (mplex has no flow control: its receive
+// bounds reset a stream whose consumer falls behind). Internal protocol
+// streams are consumed as they are processed.
 //
-// Deviations from spec: the dialer waits for the listener's "/noise" echo
-// before it sends the first handshake message (no lazy data; only the
-// multistream header and proposal are pipelined). No early muxer
-// negotiation in the Noise extensions (both sides fall back to
-// multistream-select, which the spec allows). We never send identify/push.
+// Deviations from spec: the dialer waits for the listener's answer before
+// it sends the first handshake message (no lazy data; only the multistream
+// header and proposal are pipelined). No early muxer negotiation (Noise
+// extensions, TLS ALPN): both sides fall back to multistream-select, which
+// the spec allows. We never send identify/push.
 
 #include <chrono>
 #include <cstddef>
@@ -43,22 +49,19 @@
 
 #include "canswarm/bytes.hpp"
 #include "canswarm/connection/core_events.hpp"
+#include "canswarm/connection/muxer.hpp"
 #include "canswarm/connection/negotiator.hpp"
+#include "canswarm/connection/security.hpp"
+#include "canswarm/connection/upgrade.hpp"
 #include "canswarm/error.hpp"
 #include "canswarm/identify/reader.hpp"
 #include "canswarm/identity/keys.hpp"
 #include "canswarm/identity/peer_id.hpp"
-#include "canswarm/noise/handshake.hpp"
-#include "canswarm/noise/session.hpp"
 #include "canswarm/ping/ping.hpp"
 #include "canswarm/strong_id.hpp"
 #include "canswarm/time.hpp"
-#include "canswarm/yamux/session.hpp"
 
 namespace canswarm::connection {
-
-/// The muxer protocol id we negotiate (hashicorp yamux, libp2p name).
-inline constexpr std::string_view yamux_protocol_id = "/yamux/1.0.0";
 
 /// Concurrent pings per connection: a ping is one short stream; more than a
 /// handful outstanding means the caller is looping without waiting.
@@ -105,11 +108,17 @@ struct local_identify {
 /// Everything one connection core needs.
 struct core_config {
   direction dir = direction::outbound;
-  /// Our identity key (signs the Noise static key).
+  /// Our identity key (signs the Noise static key / TLS extension).
   std::shared_ptr<const identity::private_key> key;
-  /// X25519 secrets from the caller's CSPRNG.
+  /// X25519 secrets from the caller's CSPRNG (used when Noise is chosen).
   noise::key32 static_secret{};
   noise::key32 ephemeral_secret{};
+  /// Wall-clock seconds since the epoch (TLS certificate validity).
+  tls::unix_time wall_clock = 0;
+  /// Security protocols in preference order (P2P_SECURITY).
+  std::vector<security_kind> security = default_security;
+  /// Muxers in preference order (P2P_MUXERS).
+  std::vector<muxer_kind> muxers = default_muxers;
   /// The peer a dialer expects; the handshake fails on any other.
   std::optional<peer_id> expected_peer;
   /// The remote's TCP address as a binary multiaddr (Identify observedAddr).
@@ -119,9 +128,11 @@ struct core_config {
   local_identify identify;
   /// Application protocols offered on inbound streams.
   std::vector<std::string> app_protocols;
-  yamux::config muxer;
+  yamux::config yamux;
+  mplex::config mplex;
 
-  /// Checks the key, the protocol ids and the muxer settings.
+  /// Checks the key, the preference lists (non-empty, no repeats), the
+  /// protocol ids and the muxer settings.
   result<void> validate() const;
 };
 
@@ -225,11 +236,19 @@ public:
     return slots_.size();
   }
 
+  /// The negotiated security protocol and muxer (once chosen).
+  std::optional<security_kind> security() const {
+    return security_;
+  }
+  std::optional<muxer_kind> muxer_type() const {
+    return muxer_ ? std::optional{muxer_->kind()} : std::nullopt;
+  }
+
   /// The muxer's counters (phase open), for status and tests.
-  std::optional<yamux::session_stats> muxer_stats() const;
+  std::optional<connection::muxer_stats> muxer_stats() const;
 
   /// The muxer's view of one stream (phase open).
-  std::optional<yamux::stream_stats> stream_stats(stream_id id) const;
+  std::optional<muxer_stream_stats> stream_stats(stream_id id) const;
 
 private:
   /// What a stream is doing.
@@ -272,8 +291,9 @@ private:
   void on_handshake_input(bytes_view data);
   void on_plaintext(bytes_view data);
   void enter_muxer_phase();
-  void enter_open_phase(bytes remaining);
+  void enter_open_phase(muxer_kind kind, bytes remaining);
   void send_plain(bytes_view data);
+  void decrypt_input(bytes_view data);
   void fail(error err);
   void emit(core_event ev);
 
@@ -307,9 +327,10 @@ private:
   connection::phase phase_ = phase::security;
   time_point now_{};
   std::optional<negotiator> neg_; ///< Phases security and muxer.
-  std::optional<noise::handshake> handshake_;
-  std::optional<noise::session> noise_;
-  std::optional<yamux::session> muxer_;
+  std::optional<security_kind> security_; ///< Once negotiated.
+  std::optional<security_handshake> handshake_;
+  std::optional<secure_channel> channel_;
+  std::optional<muxer> muxer_;
   std::optional<peer_id> remote_;
   std::optional<identity::public_key> remote_key_;
   bytes wire_out_; ///< Encoded bytes for the wire, ahead of muxer output.

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "canswarm/bytes.hpp"
+#include "canswarm/connection/upgrade.hpp"
 #include "canswarm/error.hpp"
 #include "canswarm/identify/message.hpp"
 #include "canswarm/identity/keys.hpp"
@@ -23,6 +24,8 @@ namespace canswarm::connection {
 struct established {
   peer_id peer;
   identity::public_key key;
+  security_kind security = security_kind::noise; ///< Negotiated.
+  muxer_kind muxer = muxer_kind::yamux; ///< Negotiated.
 };
 
 /// The remote's Identify arrived (response to our request, or a push) and

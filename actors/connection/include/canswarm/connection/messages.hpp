@@ -282,12 +282,14 @@ struct admission {
   std::string reason;
   std::vector<handler_entry> handlers;
   std::vector<bytes> listen_addrs;
+  std::vector<connection::security_kind> security;
+  std::vector<connection::muxer_kind> muxers;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admission& x) {
   return f(caf::meta::type_name("admission"), x.admitted, x.conn, x.reason,
-           x.handlers, x.listen_addrs);
+           x.handlers, x.listen_addrs, x.security, x.muxers);
 }
 
 /// Connection -> swarm: the upgrade finished.

@@ -110,6 +110,10 @@ struct peer_connection_config {
   /// Outbound: what admission would tell an inbound connection.
   std::vector<handler_entry> handlers;
   std::vector<bytes> listen_addrs;
+  /// Upgrade preferences (outbound: from the swarm; inbound: on admission).
+  std::vector<connection::security_kind>
+    security = connection::default_security;
+  std::vector<connection::muxer_kind> muxers = connection::default_muxers;
   /// Time without write progress before "write timeout" (tests shorten it).
   duration write_stall_limit = canswarm::write_stall_limit;
 };

@@ -93,8 +93,13 @@ struct swarm_config {
   std::vector<multiaddr> listen_addrs;
   /// Updated with each started instance (may be null).
   std::shared_ptr<swarm_locator> locator;
+  /// P2P_SECURITY / P2P_MUXERS: upgrade protocols in preference order.
+  std::vector<connection::security_kind>
+    security = connection::default_security;
+  std::vector<connection::muxer_kind> muxers = connection::default_muxers;
 
-  /// Checks the key, the limit (1..100000) and the timeout (> 0).
+  /// Checks the key, the limit (1..100000), the timeout (> 0) and the
+  /// preference lists (non-empty, no repeats).
   result<void> validate() const;
 };
 

@@ -34,7 +34,9 @@ void core::drain_muxer() {
     } else if (auto* x = std::get_if<yamux::go_away_received>(&*ev)) {
       emit(note{fmt::format("remote sent GO_AWAY (code {})", x->code)});
     } else if (auto* x = std::get_if<yamux::session_error>(&*ev)) {
-      fail(make_error(x->err.code, "yamux: " + x->err.message));
+      fail(
+        make_error(x->err.code, fmt::format("{}: {}", to_string(muxer_->kind()),
+                                            x->err.message)));
     }
     // ping_rtt: yamux's own keep-alive RTT, used by its window tuning only.
   }

@@ -383,6 +383,18 @@ std::size_t router::topic_peer_count(const std::string& topic) const {
   return i == topic_peers_.end() ? 0 : i->second.size();
 }
 
+std::vector<peer_id> router::topic_peers(const std::string& topic) const {
+  std::vector<peer_id> result;
+  if (topic.empty()) {
+    for (const auto& [peer, ps] : peers_)
+      result.push_back(peer);
+    return result;
+  }
+  if (auto i = topic_peers_.find(topic); i != topic_peers_.end())
+    result.assign(i->second.begin(), i->second.end());
+  return result;
+}
+
 std::size_t router::peer_topic_count(const peer_id& peer) const {
   auto i = peers_.find(peer);
   return i == peers_.end() ? 0 : i->second.topics.size();

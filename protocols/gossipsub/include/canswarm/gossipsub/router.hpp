@@ -206,6 +206,10 @@ public:
   /// Returns the number of peers we know are subscribed to `topic`.
   std::size_t topic_peer_count(const std::string& topic) const;
 
+  /// Returns the peers we know are subscribed to `topic`; with an empty
+  /// topic, every connected pub/sub peer.
+  std::vector<peer_id> topic_peers(const std::string& topic) const;
+
   /// Returns the number of topics `peer` is subscribed to in our table.
   std::size_t peer_topic_count(const peer_id& peer) const;
 

@@ -1,0 +1,150 @@
+#pragma once
+
+// The pub/sub service of a node: gossipsub v1.1 (with /meshsub/1.0.0 and
+// /floodsub/1.0.0 peers) over the swarm's streams.
+//
+// The pubsub actor owns the sans-IO router (protocols/gossipsub) and drives
+// it with the swarm:
+// - it handles inbound streams for /meshsub/1.1.0, /meshsub/1.0.0 and
+//   /floodsub/1.0.0 (one per peer; a newer one replaces the older) and reads
+//   length-prefixed RPCs from them (frame bound: the router's
+//   max_transmit_size);
+// - on every connection that comes up it opens one outbound stream,
+//   negotiating the three protocols in that order; a peer without pub/sub
+//   simply refuses it;
+// - it writes the router's frames on the outbound stream, at most
+//   max_pubsub_writes_in_flight per peer (then the router keeps queueing,
+//   bounded, and counts drops), and runs the heartbeat on the router's
+//   deadlines;
+// - local subscribers (actors) receive every message delivered for their
+//   topics as pubsub_message; publishing signs with the node key
+//   (StrictSign).
+//
+// Deviations: one actor owns the whole router (mesh state of every topic);
+// per-topic mesh actors are the next step (see docs/ARCHITECTURE.md).
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "canswarm/actors/interfaces.hpp"
+#include "canswarm/actors/supervisor.hpp"
+#include "canswarm/bytes.hpp"
+#include "canswarm/connection/interfaces.hpp"
+#include "canswarm/connection/swarm.hpp"
+#include "canswarm/gossipsub/config.hpp"
+#include "canswarm/identity/keys.hpp"
+#include "canswarm/identity/peer_id.hpp"
+
+namespace canswarm {
+
+using pubsub_subscribe_atom = caf::atom_constant<caf::atom("pssub")>;
+using pubsub_unsubscribe_atom = caf::atom_constant<caf::atom("psunsub")>;
+using pubsub_publish_atom = caf::atom_constant<caf::atom("pspub")>;
+using pubsub_topics_atom = caf::atom_constant<caf::atom("pstopics")>;
+using pubsub_peers_atom = caf::atom_constant<caf::atom("pspeers")>;
+using pubsub_tick_atom = caf::atom_constant<caf::atom("pstick")>;
+
+/// The CAF error category of pub/sub request failures (see wrap_error).
+inline constexpr caf::atom_value pubsub_error_category = caf::atom("pubsub");
+
+/// Local subscriptions (topic, subscriber) one node holds.
+inline constexpr std::size_t max_pubsub_subscriptions = 4096;
+
+/// Frames handed to a peer's connection and not yet taken by its muxer.
+inline constexpr std::size_t max_pubsub_writes_in_flight = 8;
+
+/// A message delivered to a local subscriber (fields of the libp2p pubsub
+/// Message; `from`, `seqno`, `signature`, `key` empty when absent).
+struct pubsub_message {
+  std::string topic;
+  bytes from; ///< Origin peer id bytes.
+  bytes data;
+  bytes seqno;
+  bytes signature;
+  bytes key;
+  peer_id received_from; ///< The peer that forwarded it to us.
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pubsub_message& x) {
+  return f(caf::meta::type_name("pubsub_message"), x.topic, x.from, x.data,
+           x.seqno, x.signature, x.key, x.received_from);
+}
+
+/// Receives the messages of its topics.
+using pubsub_subscriber_actor = caf::typed_actor<
+  caf::reacts_to<pubsub_message>>;
+
+/// The pub/sub service (also a stream handler and a connection-event
+/// subscriber of the swarm).
+using pubsub_actor = component_actor::extend<
+  // Subscribes an actor to a topic (joining it on first use); returns the
+  // number of local subscribers of the topic. The subscription ends when
+  // the actor terminates.
+  caf::replies_to<pubsub_subscribe_atom, std::string,
+                  pubsub_subscriber_actor>::with<std::uint64_t>,
+  // Ends a subscription (leaving the topic with its last subscriber);
+  // returns the number of local subscribers left.
+  caf::replies_to<pubsub_unsubscribe_atom, std::string,
+                  pubsub_subscriber_actor>::with<std::uint64_t>,
+  // Publishes data on a topic; returns the number of peers it was sent to.
+  caf::replies_to<pubsub_publish_atom, std::string, bytes>::with<std::uint64_t>,
+  // Returns the topics we subscribe to.
+  caf::replies_to<pubsub_topics_atom>::with<std::vector<std::string>>,
+  // Returns the peers known to subscribe to a topic (empty: any topic).
+  caf::replies_to<pubsub_peers_atom, std::string>::with<std::vector<peer_id>>,
+  // Internal: the router's deadline passed.
+  caf::reacts_to<pubsub_tick_atom>>::extend_with<stream_handler_actor>::
+  extend_with<connection_event_actor>;
+
+/// The running pub/sub instance (updated on every (re)start; thread-safe),
+/// for the control server.
+class pubsub_locator {
+public:
+  void set(pubsub_actor a) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    actor_ = std::move(a);
+  }
+
+  pubsub_actor get() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return actor_;
+  }
+
+private:
+  mutable std::mutex mtx_;
+  pubsub_actor actor_;
+};
+
+/// Configuration of the pub/sub service.
+struct pubsub_config {
+  /// Our identity key (signs published messages).
+  std::shared_ptr<const identity::private_key> key;
+  /// The swarm (when invalid, `locator` at spawn time).
+  swarm_actor swarm;
+  std::shared_ptr<swarm_locator> locator;
+  /// Router settings (D, D_lo, D_hi, heartbeat from the GOSSIPSUB_*
+  /// variables; the rest the spec's defaults).
+  gossipsub::config router;
+  /// Protocols we accept and open, in preference order (default all three).
+  std::vector<std::string> protocols{"/meshsub/1.1.0", "/meshsub/1.0.0",
+                                     "/floodsub/1.0.0"};
+  /// Set to each started instance (may be null).
+  std::shared_ptr<pubsub_locator> self_locator;
+};
+
+/// Spawns the pub/sub actor: it registers its stream handlers with the
+/// swarm and subscribes to its connection events before it returns.
+result<pubsub_actor> spawn_pubsub(caf::actor_system& sys, pubsub_config cfg);
+
+/// A supervisor spawn function for the pub/sub service.
+spawn_function pubsub_spawner(pubsub_config cfg);
+
+} // namespace canswarm

@@ -1,0 +1,535 @@
+// The pub/sub actor (pubsub.hpp): the gossipsub router driven over the
+// swarm's streams.
+
+#include "canswarm/pubsub/pubsub.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <fmt/format.h>
+
+#include "canswarm/actors/errors.hpp"
+#include "canswarm/actors/message_types.hpp"
+#include "canswarm/gossipsub/codec.hpp"
+#include "canswarm/gossipsub/router.hpp"
+#include "canswarm/log/log.hpp"
+
+namespace canswarm {
+
+namespace {
+
+constexpr std::string_view ps_component = "pubsub";
+
+/// Time to negotiate our outbound pub/sub stream on a new connection.
+constexpr auto open_timeout = std::chrono::seconds{10};
+
+time_point ps_now() {
+  return std::chrono::steady_clock::now();
+}
+
+/// Our side of one pub/sub peer.
+struct ps_peer {
+  /// Outbound stream (we write RPCs here), once negotiated.
+  caf::actor out_conn;
+  std::optional<stream_key> out;
+  bool opening = false;
+  /// Inbound stream (the peer writes RPCs here) and its frame reader.
+  caf::actor in_conn;
+  std::optional<stream_key> in;
+  std::optional<gossipsub::frame_reader> reader;
+  /// From the connection event (P6 and D_out).
+  bool outbound = false;
+  std::string ip;
+  bool in_router = false;
+  std::size_t in_flight = 0;
+};
+
+struct pubsub_state {
+  static inline const char* name = "pubsub";
+  pubsub_config cfg;
+  swarm_actor swarm;
+  std::optional<gossipsub::router> router;
+  std::unordered_map<peer_id, ps_peer> peers;
+  std::map<stream_key, peer_id> inbound;
+  std::map<std::string, std::vector<pubsub_subscriber_actor>> subscribers;
+  std::size_t subscriptions = 0;
+  time_point scheduled = no_deadline;
+  std::uint64_t frames_dropped = 0; ///< Output for peers without a stream.
+  std::uint64_t delivered = 0;
+};
+
+using ps_self = pubsub_actor::stateful_pointer<pubsub_state>;
+
+std::string ip_of(const multiaddr& addr) {
+  // "/ip4/1.2.3.4/tcp/1" -> "1.2.3.4".
+  auto text = addr.to_string();
+  if (text.rfind("/ip4/", 0) != 0 && text.rfind("/ip6/", 0) != 0)
+    return {};
+  auto end = text.find('/', 5);
+  return text.substr(5, end == std::string::npos ? end : end - 5);
+}
+
+void flush(ps_self self);
+void schedule(ps_self self);
+
+void add_to_router(ps_self self, const peer_id& peer, ps_peer& p,
+                   std::string_view protocol_id) {
+  auto& st = self->state;
+  if (p.in_router)
+    return;
+  auto proto = gossipsub::parse_protocol(protocol_id);
+  if (!proto)
+    return;
+  if (auto ok = st.router->add_peer(peer, *proto, p.outbound, p.ip, ps_now());
+      !ok) {
+    log::warning(ps_component, "cannot add peer {}: {}", peer.to_string(),
+                 ok.error().describe());
+    return;
+  }
+  p.in_router = true;
+  // Until our outbound stream is open the router queues (bounded) what it
+  // has for the peer, e.g. our subscriptions.
+  if (!p.out)
+    st.router->set_writable(peer, false);
+  log::debug(ps_component, "peer {} speaks {}", peer.to_string(), protocol_id);
+}
+
+void drop_peer(ps_self self, const peer_id& peer, std::string_view why) {
+  auto& st = self->state;
+  auto i = st.peers.find(peer);
+  if (i == st.peers.end())
+    return;
+  auto& p = i->second;
+  if (p.in)
+    st.inbound.erase(*p.in);
+  if (p.in_router)
+    st.router->remove_peer(peer, ps_now());
+  log::debug(ps_component, "peer {} left pub/sub: {}", peer.to_string(), why);
+  st.peers.erase(i);
+}
+
+void open_outbound(ps_self self, const peer_id& peer) {
+  auto& st = self->state;
+  auto& p = st.peers[peer];
+  if (p.out || p.opening || !st.swarm)
+    return;
+  p.opening = true;
+  self
+    ->request(st.swarm, std::chrono::seconds{15}, open_stream_atom::value, peer,
+              st.cfg.protocols, caf::timespan{open_timeout},
+              caf::actor_cast<stream_handler_actor>(self))
+    .then(
+      [self, peer](stream_ref& ref) {
+        auto& st = self->state;
+        auto i = st.peers.find(peer);
+        if (i == st.peers.end()) {
+          // The peer went away meanwhile.
+          self->send(caf::actor_cast<peer_connection_actor>(ref.connection),
+                     stream_reset_atom::value, ref.key.id);
+          return;
+        }
+        auto& p = i->second;
+        p.opening = false;
+        p.out = ref.key;
+        p.out_conn = ref.connection;
+        if (p.in_router)
+          st.router->set_writable(peer, true);
+        else
+          add_to_router(self, peer, p, ref.protocol);
+        flush(self);
+        schedule(self);
+      },
+      [self, peer](caf::error& err) {
+        auto& st = self->state;
+        if (auto i = st.peers.find(peer); i != st.peers.end())
+          i->second.opening = false;
+        log::debug(ps_component, "no pub/sub stream to {}: {}",
+                   peer.to_string(), self->system().render(err));
+      });
+}
+
+void deliver(ps_self self, const gossipsub::message_event& ev) {
+  auto& st = self->state;
+  auto i = st.subscribers.find(ev.topic);
+  if (i == st.subscribers.end())
+    return;
+  const auto& m = *ev.msg;
+  pubsub_message out{ev.topic,
+                     m.from.value_or(bytes{}),
+                     m.data,
+                     m.seqno.value_or(bytes{}),
+                     m.signature.value_or(bytes{}),
+                     m.key.value_or(bytes{}),
+                     ev.source};
+  for (auto& sub : i->second)
+    self->send(sub, out);
+  ++st.delivered;
+}
+
+void drain_events(ps_self self) {
+  auto& st = self->state;
+  while (auto ev = st.router->poll_event()) {
+    if (auto* m = std::get_if<gossipsub::message_event>(&*ev)) {
+      deliver(self, *m);
+    } else if (auto* r = std::get_if<gossipsub::input_rejected>(&*ev)) {
+      log::warning(ps_component, "refused input from {}: {}: {}",
+                   r->peer.to_string(), gossipsub::to_string(r->reason),
+                   r->detail);
+    } else if (auto* g = std::get_if<gossipsub::peer_graylisted>(&*ev)) {
+      log::warning(ps_component, "peer {} graylisted (score {:.1f})",
+                   g->peer.to_string(), g->score);
+    } else if (auto* c = std::get_if<gossipsub::mesh_changed>(&*ev)) {
+      log::debug(ps_component, "mesh {}: {} {}", c->topic,
+                 c->joined ? "+" : "-", c->peer.to_string());
+    }
+  }
+}
+
+void flush(ps_self self) {
+  auto& st = self->state;
+  drain_events(self);
+  while (auto t = st.router->poll_transmit()) {
+    auto i = st.peers.find(t->peer);
+    if (i == st.peers.end() || !i->second.out) {
+      ++st.frames_dropped;
+      continue;
+    }
+    auto& p = i->second;
+    auto peer = t->peer;
+    ++p.in_flight;
+    if (p.in_flight >= max_pubsub_writes_in_flight)
+      st.router->set_writable(peer, false);
+    self
+      ->request(caf::actor_cast<peer_connection_actor>(p.out_conn),
+                caf::infinite, stream_write_atom::value, p.out->id,
+                std::move(t->frame))
+      .then(
+        [self, peer](std::uint64_t) {
+          auto& st = self->state;
+          auto i = st.peers.find(peer);
+          if (i == st.peers.end())
+            return;
+          auto& p = i->second;
+          if (p.in_flight-- == max_pubsub_writes_in_flight)
+            st.router->set_writable(peer, true);
+          flush(self);
+        },
+        [self, peer](caf::error& err) {
+          drop_peer(self, peer, "write failed: " + self->system().render(err));
+        });
+  }
+}
+
+void schedule(ps_self self) {
+  auto& st = self->state;
+  auto t = st.router->poll_timeout();
+  if (t >= st.scheduled)
+    return;
+  st.scheduled = t;
+  auto delay = std::max(t - ps_now(), duration::zero());
+  self->delayed_send(self, std::chrono::ceil<std::chrono::microseconds>(delay),
+                     pubsub_tick_atom::value);
+}
+
+void on_tick(ps_self self) {
+  auto& st = self->state;
+  auto now = ps_now();
+  if (now < st.scheduled)
+    return; // A stale tick: a later one is pending.
+  st.scheduled = no_deadline;
+  st.router->handle_timeout(now);
+  flush(self);
+  schedule(self);
+}
+
+void on_inbound_data(ps_self self, stream_data& x) {
+  auto& st = self->state;
+  auto conn = caf::actor_cast<peer_connection_actor>(self->current_sender());
+  auto n = static_cast<std::uint64_t>(x.data.size());
+  auto i = st.inbound.find(x.key);
+  if (i == st.inbound.end()) {
+    self->send(conn, stream_ack_atom::value, x.key.id, n);
+    return;
+  }
+  auto peer = i->second;
+  auto& p = st.peers[peer];
+  auto now = ps_now();
+  auto fail = [&](const error& err) {
+    st.router->report_invalid_frame(peer, err, now);
+    log::warning(ps_component, "resetting the pub/sub stream of {}: {}",
+                 peer.to_string(), err.describe());
+    self->send(conn, stream_reset_atom::value, x.key.id);
+    st.inbound.erase(i);
+    p.in.reset();
+    p.reader.reset();
+  };
+  if (auto ok = p.reader->push(x.data); !ok) {
+    fail(ok.error());
+  } else {
+    for (;;) {
+      auto body = p.reader->next();
+      if (!body) {
+        fail(body.error());
+        break;
+      }
+      if (!*body)
+        break;
+      if (auto ok = st.router->handle_rpc(peer, **body, now); !ok)
+        log::debug(ps_component, "RPC from {}: {}", peer.to_string(),
+                   ok.error().describe());
+    }
+  }
+  self->send(conn, stream_ack_atom::value, x.key.id, n);
+  flush(self);
+  schedule(self);
+}
+
+void on_inbound_opened(ps_self self, stream_opened& x) {
+  auto& st = self->state;
+  auto& ref = x.ref;
+  auto& p = st.peers[ref.peer];
+  if (p.in) {
+    // A newer inbound stream replaces the older one (spec: one per peer).
+    self->send(caf::actor_cast<peer_connection_actor>(p.in_conn),
+               stream_reset_atom::value, p.in->id);
+    st.inbound.erase(*p.in);
+  }
+  p.in = ref.key;
+  p.in_conn = ref.connection;
+  p.reader.emplace(st.router->cfg().max_transmit_size);
+  st.inbound[ref.key] = ref.peer;
+  add_to_router(self, ref.peer, p, ref.protocol);
+  open_outbound(self, ref.peer);
+  flush(self);
+  schedule(self);
+}
+
+void on_stream_gone(ps_self self, const stream_key& key, std::string_view why) {
+  auto& st = self->state;
+  if (auto i = st.inbound.find(key); i != st.inbound.end()) {
+    auto& p = st.peers[i->second];
+    p.in.reset();
+    p.reader.reset();
+    st.inbound.erase(i);
+    return;
+  }
+  for (auto& [peer, p] : st.peers)
+    if (p.out && *p.out == key) {
+      drop_peer(self, peer, why);
+      return;
+    }
+}
+
+void on_connection(ps_self self, connection_event& ev) {
+  auto& st = self->state;
+  if (ev.peer.to_bytes().empty())
+    return;
+  if (ev.up) {
+    auto& p = st.peers[ev.peer];
+    p.outbound = ev.dir == connection::direction::outbound;
+    p.ip = ip_of(ev.remote_addr);
+    open_outbound(self, ev.peer);
+    return;
+  }
+  auto i = st.peers.find(ev.peer);
+  if (i != st.peers.end()
+      && ((i->second.out && i->second.out->conn == ev.conn)
+          || (!i->second.out && !i->second.opening))) {
+    drop_peer(self, ev.peer, "connection closed: " + ev.reason);
+    flush(self);
+  }
+}
+
+std::uint64_t add_subscriber(ps_self self, const std::string& topic,
+                             pubsub_subscriber_actor sub) {
+  auto& st = self->state;
+  auto& list = st.subscribers[topic];
+  if (std::find(list.begin(), list.end(), sub) == list.end()) {
+    list.push_back(sub);
+    ++st.subscriptions;
+    self->monitor(sub);
+  }
+  return list.size();
+}
+
+std::uint64_t remove_subscriber(ps_self self, const std::string& topic,
+                                const caf::actor_addr& sub) {
+  auto& st = self->state;
+  auto i = st.subscribers.find(topic);
+  if (i == st.subscribers.end())
+    return 0;
+  auto& list = i->second;
+  auto before = list.size();
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [&](const auto& s) { return s.address() == sub; }),
+             list.end());
+  st.subscriptions -= before - list.size();
+  auto left = list.size();
+  if (left == 0) {
+    st.subscribers.erase(i);
+    if (auto ok = st.router->unsubscribe(topic, ps_now()); !ok)
+      log::warning(ps_component, "leaving {}: {}", topic,
+                   ok.error().describe());
+    else
+      log::info(ps_component, "left topic {}", topic);
+    flush(self);
+    schedule(self);
+  }
+  return left;
+}
+
+pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
+                                   gossipsub::router router) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.router.emplace(std::move(router));
+  st.swarm = st.cfg.swarm
+               ? st.cfg.swarm
+               : (st.cfg.locator ? st.cfg.locator->get() : swarm_actor{});
+  if (st.swarm) {
+    self->send(st.swarm, subscribe_atom::value,
+               caf::actor_cast<connection_event_actor>(self));
+    self
+      ->request(st.swarm, std::chrono::seconds{10}, set_handler_atom::value,
+                st.cfg.protocols, caf::actor_cast<stream_handler_actor>(self))
+      .then([](std::uint64_t) {},
+            [self](caf::error& err) {
+              log::error(ps_component, "cannot register with the swarm: {}",
+                         self->system().render(err));
+              self->quit(err);
+            });
+  }
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    std::vector<std::string> topics;
+    for (auto& [topic, list] : st.subscribers)
+      topics.push_back(topic);
+    for (auto& topic : topics)
+      remove_subscriber(self, topic, msg.source);
+  });
+  schedule(self);
+  log::info(ps_component,
+            "gossipsub running as {} (D={}, D_lo={}, D_hi={}, "
+            "heartbeat {} ms)",
+            st.router->local_peer_id().to_string(), st.router->cfg().d,
+            st.router->cfg().d_lo, st.router->cfg().d_hi,
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+              st.router->cfg().heartbeat_interval)
+              .count());
+  return {
+    [self](status_atom) {
+      auto& st = self->state;
+      return component_status{
+        "pubsub", "gossipsub",
+        fmt::format("{} peers, {} topics, {} subscriptions, {} delivered, {} "
+                    "frames dropped",
+                    st.peers.size(), st.subscribers.size(), st.subscriptions,
+                    st.delivered, st.frames_dropped)};
+    },
+    [self](pubsub_subscribe_atom, std::string& topic,
+           pubsub_subscriber_actor& sub) -> caf::result<std::uint64_t> {
+      auto& st = self->state;
+      if (topic.empty())
+        return wrap_error(make_error(errc::invalid_argument, "empty topic"),
+                          pubsub_error_category);
+      if (st.subscriptions >= max_pubsub_subscriptions)
+        return wrap_error(make_error(errc::too_large,
+                                     fmt::
+                                       format("at most {} local subscriptions "
+                                              "(max_pubsub_subscriptions)",
+                                              max_pubsub_subscriptions)),
+                          pubsub_error_category);
+      bool first = !st.subscribers.contains(topic);
+      if (first) {
+        if (auto ok = st.router->subscribe(topic, ps_now()); !ok)
+          return wrap_error(ok.error(), pubsub_error_category);
+        log::info(ps_component, "joined topic {}", topic);
+      }
+      auto n = add_subscriber(self, topic, std::move(sub));
+      flush(self);
+      schedule(self);
+      return n;
+    },
+    [self](pubsub_unsubscribe_atom, std::string& topic,
+           pubsub_subscriber_actor& sub) -> std::uint64_t {
+      return remove_subscriber(self, topic, sub.address());
+    },
+    [self](pubsub_publish_atom, std::string& topic,
+           bytes& data) -> caf::result<std::uint64_t> {
+      auto& st = self->state;
+      if (topic.empty())
+        return wrap_error(make_error(errc::invalid_argument, "empty topic"),
+                          pubsub_error_category);
+      auto r = st.router->publish(topic, std::move(data), ps_now());
+      if (!r)
+        return wrap_error(r.error(), pubsub_error_category);
+      flush(self);
+      schedule(self);
+      return static_cast<std::uint64_t>(r->peers);
+    },
+    [self](pubsub_topics_atom) {
+      std::vector<std::string> topics;
+      for (auto& [topic, list] : self->state.subscribers)
+        topics.push_back(topic);
+      return topics;
+    },
+    [self](pubsub_peers_atom, std::string& topic) {
+      return self->state.router->topic_peers(topic);
+    },
+    [self](pubsub_tick_atom) { on_tick(self); },
+    [self](stream_opened& x) { on_inbound_opened(self, x); },
+    [self](stream_data& x) { on_inbound_data(self, x); },
+    [self](stream_closed& x) {
+      // The remote finished writing: nothing more will come on it.
+      on_stream_gone(self, x.key, "stream closed by the remote");
+    },
+    [self](stream_reset& x) { on_stream_gone(self, x.key, x.reason); },
+    [self](connection_event& ev) { on_connection(self, ev); },
+  };
+}
+
+} // namespace
+
+result<pubsub_actor> spawn_pubsub(caf::actor_system& sys, pubsub_config cfg) {
+  if (!cfg.key)
+    return make_error(errc::invalid_argument, "pub/sub without a key");
+  if (sodium_init() < 0)
+    return make_error(errc::crypto, "libsodium failed to initialise");
+  std::uint64_t seed = 0;
+  randombytes_buf(&seed, sizeof seed);
+  auto wall = static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch())
+      .count());
+  auto router = gossipsub::router::make(cfg.router, *cfg.key, seed, wall,
+                                        ps_now());
+  if (!router)
+    return router.error();
+  auto locator = cfg.self_locator;
+  auto handle = sys.spawn(pubsub, std::move(cfg), std::move(*router));
+  if (locator)
+    locator->set(handle);
+  return handle;
+}
+
+spawn_function pubsub_spawner(pubsub_config cfg) {
+  return [cfg](caf::actor_system& sys) -> component_actor {
+    auto handle = spawn_pubsub(sys, cfg);
+    if (!handle) {
+      log::error(ps_component, "cannot start: {}", handle.error().describe());
+      return {};
+    }
+    return caf::actor_cast<component_actor>(*handle);
+  };
+}
+
+} // namespace canswarm

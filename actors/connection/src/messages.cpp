@@ -37,7 +37,6 @@ void add_connection_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<connection_event>("canswarm::connection_event");
   cfg.add_message_type<handler_entry>("canswarm::handler_entry");
   cfg.add_message_type<admission_request>("canswarm::admission_request");
-  cfg.add_message_type<admission>("canswarm::admission");
   cfg.add_message_type<connection_up>("canswarm::connection_up");
   cfg.add_message_type<connection_down>("canswarm::connection_down");
   cfg.add_message_type<identify_update>("canswarm::identify_update");

@@ -138,6 +138,12 @@ muxer_stats muxer::stats() const {
   return {x.streams, x.send_buffered, x.recv_buffered};
 }
 
+std::size_t muxer::unconsumed() const {
+  if (auto* m = std::get_if<mplex::session>(&impl_))
+    return m->stats().recv_buffered;
+  return 0;
+}
+
 std::optional<muxer_stream_stats> muxer::stream_info(stream_id id) const {
   if (auto* y = std::get_if<yamux::session>(&impl_)) {
     auto x = y->stream_info(id);

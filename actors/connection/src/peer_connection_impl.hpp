@@ -35,6 +35,9 @@ component_status pc_status(pc_self self);
 
 /// Processes core events and pulls output until neither produces
 /// anything, then re-arms the timer. Call after every change to the core.
+/// Stops reading the socket while the muxer holds more than
+/// max_unconsumed_input unconsumed bytes; resumes below half of it.
+void pc_read_backpressure(pc_self self);
 void pc_sync(pc_self self);
 
 /// Translates one core event into messages.

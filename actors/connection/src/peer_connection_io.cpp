@@ -111,7 +111,22 @@ void pc_sync(pc_self self) {
     if (!pc_pump(self) && !any)
       break;
   }
+  pc_read_backpressure(self);
   pc_arm_timer(self);
+}
+
+void pc_read_backpressure(pc_self self) {
+  auto& st = self->state;
+  if (!st.core || st.closing)
+    return;
+  auto held = st.core->unconsumed_input();
+  if (!st.read_paused && held > max_unconsumed_input) {
+    self->halt(st.hdl);
+    st.read_paused = true;
+  } else if (st.read_paused && held <= max_unconsumed_input / 2) {
+    self->trigger(st.hdl);
+    st.read_paused = false;
+  }
 }
 
 void pc_finish(pc_self self, error reason) {

@@ -240,6 +240,7 @@ void pc_credit(pc_self self, stream_id id) {
     st.core->consume(id, target - s.credited, pc_now());
     s.credited = target;
   }
+  pc_read_backpressure(self);
 }
 
 void pc_bridge(pc_self self, stream_id id, stream_handler_actor owner,

@@ -235,7 +235,9 @@ multiaddr test_node::dial_addr() const {
 }
 
 test_node start_node(caf::actor_system& sys, caf::scoped_actor& self,
-                     std::size_t max_connections, caf::timespan timeout) {
+                     std::size_t max_connections, caf::timespan timeout,
+                     std::vector<connection::security_kind> security,
+                     std::vector<connection::muxer_kind> muxers) {
   test_node n;
   n.key = std::make_shared<const identity::private_key>(
     identity::private_key::generate_ed25519());
@@ -246,6 +248,8 @@ test_node start_node(caf::actor_system& sys, caf::scoped_actor& self,
   sc.max_connections = max_connections;
   sc.connection_timeout = timeout;
   sc.locator = locator;
+  sc.security = std::move(security);
+  sc.muxers = std::move(muxers);
   auto s = spawn_swarm(sys, sc);
   if (!s)
     throw std::runtime_error(s.error().describe());

@@ -66,10 +66,15 @@ struct test_node {
   multiaddr dial_addr() const;
 };
 
-/// Starts a node; `max_connections` and `timeout` go to the swarm.
-test_node start_node(caf::actor_system& sys, caf::scoped_actor& self,
-                     std::size_t max_connections = 100,
-                     caf::timespan timeout = std::chrono::seconds{10});
+/// Starts a node; `max_connections`, `timeout` and the upgrade preference
+/// lists go to the swarm.
+test_node start_node(
+  caf::actor_system& sys, caf::scoped_actor& self,
+  std::size_t max_connections = 100,
+  caf::timespan timeout = std::chrono::seconds{10},
+  std::vector<connection::security_kind> security = connection::
+    default_security,
+  std::vector<connection::muxer_kind> muxers = connection::default_muxers);
 
 /// Stops a node's swarm and listener.
 void stop_node(caf::scoped_actor& self, test_node& n);

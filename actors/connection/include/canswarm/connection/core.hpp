@@ -244,6 +244,11 @@ public:
     return muxer_ ? std::optional{muxer_->kind()} : std::nullopt;
   }
 
+  /// Received application bytes the muxer holds unconsumed (mplex only).
+  std::size_t unconsumed_input() const {
+    return muxer_ ? muxer_->unconsumed() : 0;
+  }
+
   /// The muxer's counters (phase open), for status and tests.
   std::optional<connection::muxer_stats> muxer_stats() const;
 

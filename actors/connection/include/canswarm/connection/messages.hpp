@@ -28,6 +28,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/sec.hpp>
 #include <caf/timespan.hpp>
@@ -286,11 +287,13 @@ struct admission {
   std::vector<connection::muxer_kind> muxers;
 };
 
-template<class Inspector>
-typename Inspector::result_type inspect(Inspector& f, admission& x) {
-  return f(caf::meta::type_name("admission"), x.admitted, x.conn, x.reason,
-           x.handlers, x.listen_addrs, x.security, x.muxers);
-}
+} // namespace canswarm
+
+// Local only (swarm -> its own connections): not serialized, which also
+// spares CAF's deserializer code for the enum vectors.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(canswarm::admission)
+
+namespace canswarm {
 
 /// Connection -> swarm: the upgrade finished.
 struct connection_up {

@@ -69,6 +69,10 @@ public:
   void handle_timeout(time_point now);
 
   muxer_stats stats() const;
+
+  /// Received bytes not yet consumed (mplex; 0 for yamux, whose windows
+  /// bound them).
+  std::size_t unconsumed() const;
   std::optional<muxer_stream_stats> stream_info(stream_id id) const;
 
 private:

@@ -90,6 +90,12 @@ inline constexpr std::size_t max_bridged_streams = 4096;
 /// window of unacknowledged bytes, however slow it is.
 inline constexpr std::uint64_t max_credit_ahead = 2 * 1024 * 1024;
 
+/// Received bytes the muxer may hold unconsumed before the connection stops
+/// reading the socket (resuming below half of it). Only mplex reaches it:
+/// it has no flow control, and its per-stream bound (4 MiB) resets a stream
+/// whose reader lags; yamux's windows keep a sender below it.
+inline constexpr std::size_t max_unconsumed_input = 1024 * 1024;
+
 /// Received bytes of one stream merged into one stream_data message (what
 /// one batch of input yields for a stream is sent at once: fewer, larger
 /// messages to the owner).
@@ -165,6 +171,7 @@ struct peer_connection_state {
   std::map<caf::actor_addr, std::size_t> owners; ///< Monitored, stream count.
   std::map<std::string, stream_handler_actor> handlers;
   bool closing = false;
+  bool read_paused = false; ///< Over max_unconsumed_input (see there).
   std::uint64_t bytes_read = 0;
   std::uint64_t bytes_written = 0;
   std::uint64_t reads = 0; ///< new_data_msg handled.

@@ -1,23 +1,29 @@
 // The connection-stack benchmark (a program, not a test): canswarm against
-// js-libp2p 3 over loopback TCP with Noise + yamux, every number and its
-// anchor measured in the same run.
+// js-libp2p 3 over loopback TCP, every number and its anchor measured in the
+// same run, for three stacks: Noise + yamux (the default, full repetitions;
+// the targets apply to it), TLS + yamux and Noise + mplex (fewer
+// repetitions). Every peer of a stack offers that security protocol and that
+// muxer alone, so no connection can negotiate anything else.
 //
-//   bulk:   64 MiB over one yamux stream to a counting sink, for
+//   bulk:   64 MiB over one muxed stream to a counting sink, for
 //           canswarm->canswarm, js->js, canswarm->js and js->canswarm, and
 //           raw loopback TCP (two plain sockets) as the bound;
-//   setup:  sequential fresh connections (TCP connect + multistream + Noise
-//           + yamux + opening /echo/1.0.0 + one byte echoed back), p50/p99;
+//   setup:  sequential fresh connections (TCP connect + multistream +
+//           security handshake + muxer + opening /echo/1.0.0 + one byte
+//           echoed back), p50/p99;
 //   memory: VmRSS of an idle `canswarm node` and its growth per idle
 //           connection at 500 connections (dialled from this process, so the
 //           dialers' memory does not count); the same for a js peer.
 //
 // Every peer is its own process: canswarm peers are this program with
 // --peer (a swarm + listener serving the same JSON-line commands as
-// tests/bench/js/bench_peer.mjs), js peers run bench_peer.mjs. A missed
-// target is reported, never an error; the exit status is nonzero only when
-// something failed to run.
+// tests/bench/js/bench_peer.mjs; swarm_config::security / muxers set from
+// --security= / --muxer=), js peers run bench_peer.mjs (env P2P_SECURITY /
+// P2P_MUXERS). A missed target is reported, never an error; the exit status
+// is nonzero only when something failed to run.
 //
-// Usage: bench_connection [--peer]
+// Usage: bench_connection [--peer [--security=noise|tls|plaintext]
+//                                 [--muxer=yamux|mplex]]
 // Environment: CANSWARM_SOURCE_DIR (default: the configured source dir),
 // CANSWARM_BINARY (default: the built runtime/canswarm).
 
@@ -54,6 +60,7 @@
 #include "canswarm/connection/interfaces.hpp"
 #include "canswarm/connection/messages.hpp"
 #include "canswarm/connection/swarm.hpp"
+#include "canswarm/connection/upgrade.hpp"
 #include "canswarm/log/log.hpp"
 #include "connection_bench_child.hpp"
 #include "js_peer.hpp"
@@ -70,8 +77,11 @@ namespace {
 /// Bytes per bulk transfer.
 constexpr std::size_t bulk_size = 64u << 20;
 
-/// Transfers per bulk path (the median is reported).
+/// Transfers per bulk path (the median is reported) for the default stack.
 constexpr int bulk_runs = 5;
+
+/// Transfers per bulk path for the other stacks (bounds the total run).
+constexpr int extra_bulk_runs = 3;
 
 /// Longest one bulk transfer may take (js is the slow one).
 constexpr auto bulk_timeout = 60s;
@@ -84,6 +94,11 @@ constexpr int mixed_setup_dials = 50;
 
 /// Time budget of one setup series (it stops early when spent).
 constexpr auto setup_budget = 40s;
+
+/// Sequential dials per setup series for the other stacks, and their budget.
+constexpr int extra_setup_dials = 50;
+constexpr int extra_mixed_setup_dials = 20;
+constexpr auto extra_setup_budget = 15s;
 
 /// Idle connections for the RSS per connection.
 constexpr int rss_connections = 500;
@@ -99,6 +114,36 @@ const std::string sink_protocol = "/canswarm/sink/1.0.0";
 const std::string echo_protocol = "/echo/1.0.0";
 
 using clock_type = std::chrono::steady_clock;
+
+using connection::muxer_kind;
+using connection::security_kind;
+
+/// One benchmarked connection stack and how much of it to measure.
+struct stack {
+  security_kind security;
+  muxer_kind muxer;
+  int bulk_runs;
+  int setup_dials; ///< canswarm->canswarm and js->js.
+  int mixed_setup_dials; ///< canswarm->js and js->canswarm.
+  std::chrono::seconds setup_budget;
+
+  std::string label() const {
+    std::string sec = security == security_kind::noise ? "Noise"
+                      : security == security_kind::tls ? "TLS"
+                                                       : "plaintext";
+    return sec + " + " + connection::to_string(muxer);
+  }
+};
+
+/// The default stack first: the targets apply to it.
+const std::vector<stack> stacks{
+  {security_kind::noise, muxer_kind::yamux, bulk_runs, setup_dials,
+   mixed_setup_dials, setup_budget},
+  {security_kind::tls, muxer_kind::yamux, extra_bulk_runs, extra_setup_dials,
+   extra_mixed_setup_dials, extra_setup_budget},
+  {security_kind::noise, muxer_kind::mplex, extra_bulk_runs, extra_setup_dials,
+   extra_mixed_setup_dials, extra_setup_budget},
+};
 
 double ms_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - start)
@@ -246,10 +291,48 @@ test::io_config& tune(test::io_config& cfg) {
   return cfg;
 }
 
+/// A swarm + listener on 127.0.0.1 like test::start_node, offering one
+/// security protocol and one muxer.
+test::test_node start_stack_node(caf::actor_system& sys,
+                                 caf::scoped_actor& self, security_kind sec,
+                                 muxer_kind mux) {
+  constexpr auto timeout = caf::timespan{10s};
+  test::test_node n;
+  n.key = std::make_shared<const identity::private_key>(
+    identity::private_key::generate_ed25519());
+  n.id = peer_id::from_public_key(n.key->public_key());
+  auto locator = std::make_shared<swarm_locator>();
+  swarm_config sc;
+  sc.key = n.key;
+  sc.max_connections = 1000;
+  sc.connection_timeout = timeout;
+  sc.locator = locator;
+  sc.security = {sec};
+  sc.muxers = {mux};
+  auto s = spawn_swarm(sys, sc);
+  if (!s)
+    throw std::runtime_error(s.error().describe());
+  n.swarm = *s;
+  listener_config lc;
+  lc.listen_addrs = {multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  lc.factory = inbound_connection_factory(locator, n.key, timeout);
+  n.transport = caf::actor_cast<transport_actor>(listener_spawner(lc)(sys));
+  self->request(n.transport, 5s, addresses_atom::value)
+    .receive([&](std::vector<std::string>& xs) { n.listen = std::move(xs); },
+             [&](caf::error& err) {
+               throw std::runtime_error("listener: " + sys.render(err));
+             });
+  std::vector<multiaddr> addrs;
+  for (const auto& a : n.listen)
+    addrs.push_back(multiaddr::parse(a).value());
+  self->send(n.swarm, listen_addrs_atom::value, std::move(addrs));
+  return n;
+}
+
 class canswarm_peer {
 public:
-  canswarm_peer() {
-    node_ = test::start_node(sys_, self_, 1000, 10s);
+  canswarm_peer(security_kind sec, muxer_kind mux) {
+    node_ = start_stack_node(sys_, self_, sec, mux);
     sink_ = sys_.spawn(count_sink);
     echo_ = test::spawn_echo_handler(sys_);
     probe_ = sys_.spawn(echo_probe);
@@ -382,9 +465,25 @@ private:
   caf::actor probe_;
 };
 
-int run_peer() {
+/// The value of `--name=value` among the arguments, or `fallback`.
+std::string flag(int argc, char** argv, const std::string& name,
+                 const std::string& fallback) {
+  auto prefix = "--" + name + "=";
+  for (int i = 1; i < argc; ++i)
+    if (std::string arg = argv[i]; arg.rfind(prefix, 0) == 0)
+      return arg.substr(prefix.size());
+  return fallback;
+}
+
+int run_peer(int argc, char** argv) {
   log::global().set_level(log::level::warning);
-  canswarm_peer peer;
+  auto sec = connection::parse_security(flag(argc, argv, "security", "noise"));
+  if (!sec)
+    throw std::runtime_error("--security: " + sec.error().describe());
+  auto mux = connection::parse_muxer(flag(argc, argv, "muxer", "yamux"));
+  if (!mux)
+    throw std::runtime_error("--muxer: " + mux.error().describe());
+  canswarm_peer peer{*sec, *mux};
   std::cout << peer.ready_line() << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
@@ -473,29 +572,42 @@ paths find_paths() {
 struct bench_peer {
   std::unique_ptr<bench::child> proc;
   std::string addr;
-  long idle_rss_kib = 0;
 };
 
 bench_peer start_canswarm_peer(const paths& p, const std::string& label,
-                               std::map<std::string, std::string> env = {}) {
+                               const stack& st) {
   bench_peer out;
   out.proc = std::make_unique<
-    bench::child>(std::vector<std::string>{p.self_exe.string(), "--peer"},
-                  p.tmp.string(), std::move(env),
+    bench::child>(std::vector<std::string>{p.self_exe.string(), "--peer",
+                                           std::string{"--security="}
+                                             + connection::to_string(
+                                               st.security),
+                                           std::string{"--muxer="}
+                                             + connection::to_string(st.muxer)},
+                  p.tmp.string(), std::map<std::string, std::string>{},
                   (p.tmp / (label + ".stderr")).string());
   out.proc->name = label;
   return out;
 }
 
-bench_peer start_js_peer(const paths& p, const std::string& label) {
+/// A js peer offering the default stack (Noise + yamux) unless `st` names
+/// another.
+bench_peer start_js_peer(const paths& p, const std::string& label,
+                         const stack* st = nullptr) {
   bench_peer out;
   auto polyfill = (p.js_dir / "../../interop/js/polyfill.mjs").string();
+  std::map<std::string, std::string> env{{"P2P_SECURITY", "noise"},
+                                         {"P2P_MUXERS", "yamux"}};
+  if (st != nullptr) {
+    env["P2P_SECURITY"] = connection::to_string(st->security);
+    env["P2P_MUXERS"] = connection::to_string(st->muxer);
+  }
   out.proc = std::make_unique<
     bench::child>(std::vector<std::string>{p.node.string(), "--expose-gc",
                                            "--import", polyfill,
                                            (p.js_dir / "bench_peer.mjs")
                                              .string()},
-                  p.js_dir.string(), std::map<std::string, std::string>{},
+                  p.js_dir.string(), std::move(env),
                   (p.tmp / (label + ".stderr")).string());
   out.proc->name = label;
   return out;
@@ -609,49 +721,128 @@ double mib_per_s(std::size_t size, double ms) {
 }
 
 struct bulk_result {
+  std::string stack;
   std::string path;
   std::vector<double> mib_s;
+  std::string error; ///< Why the path stopped early (empty: all runs done).
 };
 
-bulk_result bulk(const std::string& label, bench_peer& from,
-                 const bench_peer& to) {
-  bulk_result out{label, {}};
-  for (int i = 0; i < bulk_runs; ++i) {
-    auto answer = from.proc->call("send",
-                                  fmt::format("\"addr\":{},\"size\":{}",
-                                              json_quote(to.addr), bulk_size),
-                                  bulk_timeout + 10s);
-    auto ms = test::json_number(answer, "ms").value_or(0);
-    auto count = test::json_number(answer, "bytes").value_or(-1);
-    if (count != static_cast<double>(bulk_size))
-      throw std::runtime_error(label + ": the sink counted "
-                               + std::to_string(count) + " bytes, expected "
-                               + std::to_string(bulk_size));
-    out.mib_s.push_back(mib_per_s(bulk_size, ms));
+/// `runs` bulk transfers from `from` to `to`; the first failure ends the
+/// series and is kept in `error`. A js sender reports the protocols its
+/// connection negotiated; they must be the stack's.
+bulk_result bulk(const stack& st, const std::string& label, bench_peer& from,
+                 const bench_peer& to, int runs) {
+  bulk_result out{st.label(), label, {}, {}};
+  for (int i = 0; i < runs; ++i) {
+    try {
+      auto answer = from.proc->call("send",
+                                    fmt::format("\"addr\":{},\"size\":{}",
+                                                json_quote(to.addr), bulk_size),
+                                    bulk_timeout + 10s);
+      auto ms = test::json_number(answer, "ms").value_or(0);
+      auto count = test::json_number(answer, "bytes").value_or(-1);
+      if (count != static_cast<double>(bulk_size))
+        throw std::runtime_error("the sink counted " + std::to_string(count)
+                                 + " bytes, expected "
+                                 + std::to_string(bulk_size));
+      auto enc = test::json_string(answer, "encryption");
+      auto mux = test::json_string(answer, "multiplexer");
+      if ((enc && *enc != connection::protocol_id(st.security))
+          || (mux && *mux != connection::protocol_id(st.muxer)))
+        throw std::runtime_error("the connection negotiated "
+                                 + enc.value_or("?") + " + "
+                                 + mux.value_or("?"));
+      out.mib_s.push_back(mib_per_s(bulk_size, ms));
+    } catch (const std::exception& e) {
+      out.error = fmt::format("run {} of {}: {}", i + 1, runs, e.what());
+      std::cerr << st.label() << ", " << label << ": " << out.error << '\n';
+      break;
+    }
   }
   return out;
 }
 
 struct setup_result {
+  std::string stack;
   std::string path;
   std::vector<double> ms;
   std::vector<double> dial_ms; ///< Until the dial answered (upgraded).
+  std::string error; ///< Why the series failed (empty: it ran).
 };
 
-setup_result setup(const std::string& label, bench_peer& from,
+setup_result setup(const stack& st, const std::string& label, bench_peer& from,
                    const bench_peer& to, int n) {
   auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(
-    setup_budget);
+    st.setup_budget);
   auto answer = from.proc->call("dialbench",
                                 fmt::format("\"addr\":{},\"n\":{},"
                                             "\"budget_ms\":{}",
                                             json_quote(to.addr), n,
                                             budget.count()),
-                                setup_budget + 20s);
+                                st.setup_budget + 20s);
   auto samples = json_numbers(answer, "samples");
   if (samples.empty())
-    throw std::runtime_error(label + ": no setup samples");
-  return {label, std::move(samples), json_numbers(answer, "dial_samples")};
+    throw std::runtime_error("no setup samples");
+  return {st.label(),
+          label,
+          std::move(samples),
+          json_numbers(answer, "dial_samples"),
+          {}};
+}
+
+/// Bulk and setup figures of one stack, and the idle RSS of its bench
+/// peers.
+struct stack_result {
+  std::vector<bulk_result> bulks; ///< c->c, j->j, c->j, j->c.
+  std::vector<setup_result> setups; ///< The same paths.
+  long cs_idle_rss_kib = 0;
+  long js_idle_rss_kib = 0;
+};
+
+/// Four peers offering `st` alone, each its own process: c1 -> c2,
+/// j1 -> j2, c1 -> j2, j1 -> c2.
+stack_result run_stack(const paths& p, const stack& st) {
+  std::cerr << st.label() << ": bulk...\n";
+  auto tag = std::string{connection::to_string(st.security)} + "-"
+             + connection::to_string(st.muxer);
+  auto c1 = start_canswarm_peer(p, "canswarm-1-" + tag, st);
+  auto c2 = start_canswarm_peer(p, "canswarm-2-" + tag, st);
+  auto j1 = start_js_peer(p, "js-1-" + tag, &st);
+  auto j2 = start_js_peer(p, "js-2-" + tag, &st);
+  for (auto* peer : {&c1, &c2, &j1, &j2})
+    await_ready(*peer);
+  std::this_thread::sleep_for(500ms);
+  stack_result out;
+  j2.proc->call("gc", "", 10s);
+  out.cs_idle_rss_kib = c2.proc->rss_kib();
+  out.js_idle_rss_kib = j2.proc->rss_kib();
+  // A failing path is reported in the tables (and makes the exit status
+  // nonzero) without hiding the other paths' figures.
+  auto try_bulk = [&](const std::string& label, bench_peer& from,
+                      const bench_peer& to) {
+    out.bulks.push_back(bulk(st, label, from, to, st.bulk_runs));
+  };
+  auto try_setup = [&](const std::string& label, bench_peer& from,
+                       const bench_peer& to, int n) {
+    try {
+      out.setups.push_back(setup(st, label, from, to, n));
+    } catch (const std::exception& e) {
+      std::cerr << st.label() << ", " << label << ": " << e.what() << '\n';
+      out.setups.push_back({st.label(), label, {}, {}, e.what()});
+    }
+  };
+  try_bulk("canswarm -> canswarm", c1, c2);
+  try_bulk("js -> js", j1, j2);
+  try_bulk("canswarm -> js", c1, j2);
+  try_bulk("js -> canswarm", j1, c2);
+  std::cerr << st.label() << ": setup...\n";
+  try_setup("canswarm -> canswarm", c1, c2, st.setup_dials);
+  try_setup("js -> js", j1, j2, st.setup_dials);
+  try_setup("canswarm -> js", c1, j2, st.mixed_setup_dials);
+  try_setup("js -> canswarm", j1, c2, st.mixed_setup_dials);
+  for (auto* peer : {&c1, &c2, &j1, &j2})
+    peer->proc->stop();
+  return out;
 }
 
 // -- RSS per idle connection --------------------------------------------------
@@ -793,6 +984,17 @@ std::string verdict(bool pass) {
   return pass ? "PASS" : "MISS";
 }
 
+/// An error message fit for one markdown table cell.
+std::string cell(std::string text) {
+  constexpr std::size_t max_cell = 300;
+  for (auto& c : text)
+    if (c == '|' || c == '\n')
+      c = ' ';
+  if (text.size() > max_cell)
+    text = text.substr(0, max_cell) + "...";
+  return text;
+}
+
 std::string runs_text(const std::vector<double>& xs) {
   std::string out;
   for (auto x : xs)
@@ -821,39 +1023,16 @@ int run_bench() {
   auto p = find_paths();
   std::cerr << "bench_connection: work files in " << p.tmp << '\n';
 
-  // Four peers, each its own process: c1 -> c2, j1 -> j2, c1 -> j2, j1 -> c2.
-  auto c1 = start_canswarm_peer(p, "canswarm-1");
-  auto c2 = start_canswarm_peer(p, "canswarm-2");
-  auto j1 = start_js_peer(p, "js-1");
-  auto j2 = start_js_peer(p, "js-2");
-  for (auto* peer : {&c1, &c2, &j1, &j2})
-    await_ready(*peer);
-  std::this_thread::sleep_for(500ms);
-  j2.proc->call("gc", "", 10s);
-  c2.idle_rss_kib = c2.proc->rss_kib();
-  j2.idle_rss_kib = j2.proc->rss_kib();
-
-  // Bulk.
-  std::cerr << "bulk...\n";
+  // Raw loopback TCP, the bound for every stack.
+  std::cerr << "raw TCP...\n";
   std::vector<double> raw;
   for (int i = 0; i < bulk_runs; ++i)
     raw.push_back(mib_per_s(bulk_size, raw_tcp_ms(bulk_size)));
-  std::vector<bulk_result> bulks;
-  bulks.push_back({"raw loopback TCP (bound)", raw});
-  bulks.push_back(bulk("canswarm -> canswarm", c1, c2));
-  bulks.push_back(bulk("js -> js", j1, j2));
-  bulks.push_back(bulk("canswarm -> js", c1, j2));
-  bulks.push_back(bulk("js -> canswarm", j1, c2));
 
-  // Setup.
-  std::cerr << "setup...\n";
-  std::vector<setup_result> setups;
-  setups.push_back(setup("canswarm -> canswarm", c1, c2, setup_dials));
-  setups.push_back(setup("js -> js", j1, j2, setup_dials));
-  setups.push_back(setup("canswarm -> js", c1, j2, mixed_setup_dials));
-  setups.push_back(setup("js -> canswarm", j1, c2, mixed_setup_dials));
-  for (auto* peer : {&c1, &c2, &j1, &j2})
-    peer->proc->stop();
+  // Bulk and setup, one stack at a time (the default first).
+  std::vector<stack_result> results;
+  for (const auto& st : stacks)
+    results.push_back(run_stack(p, st));
 
   // Memory: a fresh canswarm node and a fresh js peer, 500 connections each
   // from this process.
@@ -867,39 +1046,65 @@ int run_bench() {
   auto js_rss = measure_rss(j3, pool, true);
   j3.proc->stop();
 
-  // Report.
-  auto cs_bulk = median(bulks[1].mib_s);
-  auto js_bulk = median(bulks[2].mib_s);
-  auto raw_bulk = median(bulks[0].mib_s);
-  auto cs_p50 = percentile(setups[0].ms, 0.5);
-  auto js_p50 = percentile(setups[1].ms, 0.5);
+  // Report. The targets use the default stack (results[0]).
+  const auto& def = results.front();
+  auto cs_bulk = median(def.bulks[0].mib_s);
+  auto js_bulk = median(def.bulks[1].mib_s);
+  auto raw_bulk = median(raw);
+  auto cs_p50 = percentile(def.setups[0].ms, 0.5);
+  auto js_p50 = percentile(def.setups[1].ms, 0.5);
   auto& out = std::cout;
-  out << "## Connection stack benchmark (loopback TCP, Noise + yamux)\n\n";
-  out << fmt::format("### Bulk: {} MiB over one yamux stream (median of {})"
-                     "\n\n",
-                     bulk_size >> 20, bulk_runs);
-  out << "| path | MiB/s | runs (MiB/s) | vs js -> js | vs raw TCP |\n";
-  out << "|---|---:|---|---:|---:|\n";
-  for (auto& b : bulks) {
-    auto m = median(b.mib_s);
-    out << fmt::format("| {} | {:.0f} | {} | {:.2f}x | {:.0f}% |\n", b.path, m,
-                       runs_text(b.mib_s), js_bulk > 0 ? m / js_bulk : 0,
-                       raw_bulk > 0 ? 100 * m / raw_bulk : 0);
+  out << "## Connection stack benchmark (loopback TCP; Noise + yamux, TLS + "
+         "yamux, Noise + mplex)\n\n";
+  out << fmt::format("### Bulk: {} MiB over one muxed stream (median of {} "
+                     "for Noise + yamux, {} for the other stacks)\n\n",
+                     bulk_size >> 20, bulk_runs, extra_bulk_runs);
+  out << "| stack | path | MiB/s | runs (MiB/s) | vs js -> js (same stack) "
+         "| vs raw TCP |\n";
+  out << "|---|---|---:|---|---:|---:|\n";
+  out << fmt::format("| - | raw loopback TCP (bound) | {:.0f} | {} | | 100% "
+                     "|\n",
+                     raw_bulk, runs_text(raw));
+  for (const auto& r : results) {
+    auto js = median(r.bulks[1].mib_s);
+    for (const auto& b : r.bulks) {
+      if (!b.error.empty()) {
+        out << fmt::format("| {} | {} | FAILED | {}{}{} | | |\n", b.stack,
+                           b.path, runs_text(b.mib_s),
+                           b.mib_s.empty() ? "" : "; ", cell(b.error));
+        continue;
+      }
+      auto m = median(b.mib_s);
+      out << fmt::format("| {} | {} | {:.0f} | {} | {:.2f}x | {:.0f}% |\n",
+                         b.stack, b.path, m, runs_text(b.mib_s),
+                         js > 0 ? m / js : 0,
+                         raw_bulk > 0 ? 100 * m / raw_bulk : 0);
+    }
   }
   out << "\n### Connection setup: dial + upgrade + first echoed byte "
          "(sequential fresh connections)\n\n";
-  out << "| path | dials | p50 ms | p99 ms | mean ms | p50 of the dial "
-         "alone ms |\n";
-  out << "|---|---:|---:|---:|---:|---:|\n";
-  for (auto& s : setups) {
-    double mean = 0;
-    for (auto x : s.ms)
-      mean += x;
-    mean /= static_cast<double>(s.ms.size());
-    out << fmt::format("| {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n",
-                       s.path, s.ms.size(), percentile(s.ms, 0.5),
-                       percentile(s.ms, 0.99), mean,
-                       percentile(s.dial_ms, 0.5));
+  out << "| stack | path | dials | p50 ms | p99 ms | mean ms | p50 of the "
+         "dial alone ms | p50 vs js -> js |\n";
+  out << "|---|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& r : results) {
+    auto js = percentile(r.setups[1].ms, 0.5);
+    for (const auto& s : r.setups) {
+      if (!s.error.empty()) {
+        out << fmt::format("| {} | {} | FAILED: {} | | | | | |\n", s.stack,
+                           s.path, cell(s.error));
+        continue;
+      }
+      double mean = 0;
+      for (auto x : s.ms)
+        mean += x;
+      mean /= static_cast<double>(s.ms.size());
+      auto p50 = percentile(s.ms, 0.5);
+      out << fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} "
+                         "| {:.3f}x |\n",
+                         s.stack, s.path, s.ms.size(), p50,
+                         percentile(s.ms, 0.99), mean,
+                         percentile(s.dial_ms, 0.5), js > 0 ? p50 / js : 0);
+    }
   }
   out << fmt::format("\n### Memory (VmRSS; {} idle connections dialled from "
                      "another process)\n\n",
@@ -918,11 +1123,11 @@ int run_bench() {
   mem_row("js-libp2p peer (bench_peer.mjs)", js_rss);
   out << fmt::format("| canswarm bench peer (swarm + listener, idle) | {:.1f} "
                      "| | | | |\n",
-                     c2.idle_rss_kib / 1024.0);
+                     def.cs_idle_rss_kib / 1024.0);
   out << fmt::format("| js bench peer (idle) | {:.1f} | | | | |\n",
-                     j2.idle_rss_kib / 1024.0);
+                     def.js_idle_rss_kib / 1024.0);
 
-  out << "\n### Targets\n\n";
+  out << "\n### Targets (Noise + yamux)\n\n";
   out << "| check | measured | target | result |\n";
   out << "|---|---:|---:|---|\n";
   auto bulk_ratio = js_bulk > 0 ? cs_bulk / js_bulk : 0;
@@ -948,6 +1153,19 @@ int run_bench() {
                      "{} cores)\n",
                      ms_since(started) / 1000.0,
                      std::thread::hardware_concurrency());
+  int failed = 0;
+  for (const auto& r : results) {
+    for (const auto& b : r.bulks)
+      failed += b.error.empty() ? 0 : 1;
+    for (const auto& s : r.setups)
+      failed += s.error.empty() ? 0 : 1;
+  }
+  if (failed > 0) {
+    std::cerr << "bench_connection: " << failed
+              << " path(s) failed (see the tables); peer stderr kept in "
+              << p.tmp << '\n';
+    return 1;
+  }
   std::error_code ec;
   fs::remove_all(p.tmp, ec);
   return 0;
@@ -958,7 +1176,7 @@ int run_bench() {
 int main(int argc, char** argv) {
   try {
     if (argc > 1 && std::string{argv[1]} == "--peer")
-      return run_peer();
+      return run_peer(argc, argv);
     return run_bench();
   } catch (const std::exception& e) {
     std::cerr << "bench_connection: error: " << e.what() << '\n';

@@ -1,15 +1,23 @@
-// A js-libp2p 3 peer (TCP + Noise + yamux) for canswarm's connection
-// benchmark (tests/bench/connection_bench.cpp), driven by JSON lines on
-// stdin like tests/interop/js/peer.mjs, whose node_modules it imports
-// (run it with cwd tests/interop/js, or NODE_PATH pointing there).
+// A js-libp2p 3 peer (TCP + one security protocol + one muxer) for
+// canswarm's connection benchmark (tests/bench/connection_bench.cpp), driven
+// by JSON lines on stdin like tests/interop/js/peer.mjs, whose node_modules
+// it imports (run it with cwd tests/interop/js, or NODE_PATH pointing there).
 //
 // Usage: node --expose-gc --import ../../interop/js/polyfill.mjs
 //          bench_peer.mjs
-// Prints {"event":"ready","peerId":...,"addrs":[...]} once listening on
-// 127.0.0.1, then answers {"id":N,"cmd":...} lines:
-//   send {addr, size}           -> {ms, bytes}  bulk write of `size` bytes
-//                                  to /canswarm/sink/1.0.0 (timed from the
-//                                  open stream to the sink's 8-byte count)
+// Environment (canswarm's variable names, but exactly one value each, so
+// the benchmarked stack is the only one this peer can speak):
+//   P2P_SECURITY  noise (default) | tls | plaintext
+//   P2P_MUXERS    yamux (default) | mplex
+// Prints {"event":"ready","peerId":...,"addrs":[...],"encryption":...,
+// "multiplexer":...} once listening on 127.0.0.1, then answers
+// {"id":N,"cmd":...} lines:
+//   send {addr, size}           -> {ms, bytes, encryption, multiplexer}
+//                                  bulk write of `size` bytes to
+//                                  /canswarm/sink/1.0.0 (timed from the
+//                                  open stream to the sink's 8-byte count;
+//                                  the last two are the protocol ids the
+//                                  connection negotiated)
 //   dialbench {addr, n, budget_ms} -> {samples: [ms...], dial_samples:
 //                                  [ms...]} sequential fresh connections:
 //                                  dial (dial_samples: until upgraded) +
@@ -42,17 +50,30 @@ const { createLibp2p } = await load('libp2p')
 const { tcp } = await load('@libp2p/tcp')
 const { noise } = await load('@chainsafe/libp2p-noise')
 const { yamux } = await load('@chainsafe/libp2p-yamux')
+const { tls } = await load('@libp2p/tls')
+const { plaintext } = await load('@libp2p/plaintext')
+const { mplex } = await load('@libp2p/mplex')
 const { identify } = await load('@libp2p/identify')
 const { ping } = await load('@libp2p/ping')
 const { multiaddr } = await load('@multiformats/multiaddr')
+
+const pick = (variable, choices, fallback) => {
+  const name = (process.env[variable] ?? '').trim() || fallback
+  if (!(name in choices)) {
+    throw new Error(`${variable} must be one of ${Object.keys(choices).join(', ')}, not '${name}'`)
+  }
+  return { name, make: choices[name] }
+}
+const security = pick('P2P_SECURITY', { noise, tls, plaintext }, 'noise')
+const muxer = pick('P2P_MUXERS', { yamux, mplex }, 'yamux')
 
 // Same services as peer.mjs (identify + ping run on every connection, as
 // they do in canswarm).
 const node = await createLibp2p({
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
+  connectionEncrypters: [security.make()],
+  streamMuxers: [muxer.make()],
   services: { identify: identify(), ping: ping() },
   // Accept the benchmark's rapid sequential dials (the default allows 5
   // inbound connections per second per host).
@@ -118,7 +139,12 @@ const commands = {
       break
     }
     const ms = performance.now() - start
-    return { ms, bytes: reply && reply.length >= 8 ? Number(reply.readBigUInt64BE(0)) : -1 }
+    return {
+      ms,
+      bytes: reply && reply.length >= 8 ? Number(reply.readBigUInt64BE(0)) : -1,
+      encryption: conn.encryption ?? '',
+      multiplexer: conn.multiplexer ?? ''
+    }
   },
   async dialbench ({ addr, n, budget_ms: budget }) {
     const ma = multiaddr(addr)
@@ -149,7 +175,13 @@ const commands = {
   }
 }
 
-out({ event: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+out({
+  event: 'ready',
+  peerId: node.peerId.toString(),
+  addrs: node.getMultiaddrs().map(a => a.toString()),
+  encryption: security.name,
+  multiplexer: muxer.name
+})
 
 const rl = createInterface({ input: process.stdin })
 rl.on('line', async (line) => {

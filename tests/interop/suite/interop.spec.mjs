@@ -7,6 +7,13 @@
 //                    with js-libp2p in both slots.
 //   SUITES           comma-separated subset of connect,streams,pubsub,dht,relay
 //                    (default connect,streams)
+//   CANSWARM_SUITE_MUXER "yamux" (default) or "mplex": the muxer BOTH sides
+//                    run when the suite does not name one. The stream
+//                    matrix (utils/test-matrix.js) puts the muxer in the
+//                    case title but never passes it to the factory, so its
+//                    "/mplex echo" cases only test mplex when run with
+//                    CANSWARM_SUITE_MUXER=mplex (each side then offers
+//                    mplex alone, so the connection cannot fall back).
 import fs from 'node:fs'
 import net from 'node:net'
 import { spawn } from 'node:child_process'
@@ -34,6 +41,10 @@ import { multiaddr } from '@multiformats/multiaddr'
 
 const goSlot = process.env.CANSWARM_GO_SLOT ?? 'canswarm'
 const binary = process.env.CANSWARM_BINARY
+const defaultMuxer = process.env.CANSWARM_SUITE_MUXER ?? 'yamux'
+if (defaultMuxer !== 'yamux' && defaultMuxer !== 'mplex') {
+  throw new Error(`CANSWARM_SUITE_MUXER must be yamux or mplex, not ${defaultMuxer}`)
+}
 
 async function freePort () {
   return new Promise((resolve, reject) => {
@@ -58,7 +69,7 @@ async function createCanswarmPeer (options) {
   if (options.pubsub === true) args.push('-pubsub')
   if (options.pubsubRouter != null) args.push(`-pubsubRouter=${options.pubsubRouter}`)
   if (options.key != null) args.push(`-id=${options.key}`)
-  args.push(`-muxer=${options.muxer ?? 'yamux'}`)
+  args.push(`-muxer=${options.muxer ?? defaultMuxer}`)
   const proc = spawn(binary, args, {
     stdio: ['ignore', 'pipe', process.env.CANSWARM_SHOW_LOGS ? 'inherit' : 'ignore'],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARNING' }
@@ -103,7 +114,7 @@ async function createJsPeer (options) {
     addresses: { listen: options.noListen === true ? [] : ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp(), circuitRelayTransport()],
     connectionEncrypters: [encrypter()],
-    streamMuxers: [options.muxer === 'mplex' ? mplex() : yamux()],
+    streamMuxers: [(options.muxer ?? defaultMuxer) === 'mplex' ? mplex() : yamux()],
     services
   })
   const server = createServer(multiaddr('/ip4/127.0.0.1/tcp/0'), node)

@@ -1,6 +1,7 @@
 // One control connection (a broker forked by the server): reads framed
 // requests one after the other, answers each with one Response, and after
-// a successful STREAM_OPEN carries the stream's raw bytes (see server.hpp).
+// a successful STREAM_OPEN carries the stream's raw bytes, after a
+// successful PUBSUB SUBSCRIBE the topic's PSMessages (see server.hpp).
 
 #include <caf/io/broker.hpp>
 #include <caf/io/system_messages.hpp>
@@ -116,21 +117,32 @@ caf::behavior control_connection(connection_ptr self,
   // Every write is reported, so the bridge can tell the control bytes
   // before a stream from the stream bytes (see bridge_flow).
   self->ack_writes(hdl, true);
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { on_subscription_down(self, msg); });
   return {
     [self](caf::io::new_data_msg& msg) {
       auto& st = self->state;
       if (st.at == phase::streaming)
         bridge_on_socket_data(self, st.bridge, msg.buf);
+      else if (st.at == phase::subscribed)
+        on_subscription_input(self, msg.buf.size());
       else if (st.at != phase::closing)
         on_request_bytes(self, msg.buf);
     },
     [self](const caf::io::data_transferred_msg& msg) {
-      bridge_on_transferred(self, self->state.bridge, msg);
+      if (self->state.at == phase::subscribed)
+        on_subscription_transferred(self, msg);
+      else
+        bridge_on_transferred(self, self->state.bridge, msg);
     },
     [self](const caf::io::connection_closed_msg&) {
       auto& st = self->state;
       if (st.at == phase::streaming) {
         bridge_on_socket_closed(self, st.bridge);
+        return;
+      }
+      if (st.at == phase::subscribed) {
+        end_subscription(self);
         return;
       }
       if (st.bridge.ref && !st.bridge.flow.was_reset())
@@ -159,6 +171,7 @@ caf::behavior control_connection(connection_ptr self,
     [](const stream_opened&) {
       // Only the router receives inbound streams.
     },
+    [self](const pubsub_message& msg) { on_pubsub_message(self, msg); },
     [self](ctl_drain_atom) {
       auto& st = self->state;
       if (!st.bridge.flow.finished())

@@ -18,6 +18,7 @@
 #include "canswarm/control/bridge_flow.hpp"
 #include "canswarm/control/interfaces.hpp"
 #include "canswarm/control/server.hpp"
+#include "canswarm/control/subscription_flow.hpp"
 #include "canswarm/p2pd/frame_reader.hpp"
 
 namespace canswarm::control::detail {
@@ -98,6 +99,19 @@ struct connection_context {
   peer_id self;
   caf::timespan connection_timeout{};
   std::uint64_t number = 0; ///< For log lines.
+  /// Null: the node runs without pub/sub.
+  std::shared_ptr<pubsub_locator> pubsub;
+};
+
+/// A control connection after SUBSCRIBE.
+struct subscription_state {
+  /// The topic (empty until the pub/sub actor confirmed the subscription).
+  std::string topic;
+  /// The pub/sub actor holding the subscription.
+  pubsub_actor service;
+  subscription_flow flow;
+  /// Whether bytes from the client were discarded (logged once).
+  bool discarded_input = false;
 };
 
 /// Where a control connection is.
@@ -105,6 +119,7 @@ enum class phase {
   requests, ///< Reading requests.
   busy, ///< Waiting for the swarm's answer to a request.
   streaming, ///< After STREAM_OPEN: the connection is a stream.
+  subscribed, ///< After SUBSCRIBE: the connection carries PSMessages.
   closing, ///< An error was answered; waiting for the client to close.
 };
 
@@ -121,6 +136,7 @@ struct connection_state {
   phase at = phase::requests;
   std::size_t requests = 0;
   bridge_state bridge;
+  subscription_state sub;
 };
 
 using connection_ptr = caf::io::stateful_broker<connection_state>*;
@@ -129,6 +145,9 @@ using connection_ptr = caf::io::stateful_broker<connection_state>*;
 caf::behavior control_connection(connection_ptr self,
                                  caf::io::connection_handle hdl,
                                  connection_context ctx);
+
+/// Enters the busy phase: no more requests are read until the answer.
+void go_busy(connection_ptr self);
 
 /// Answers one decoded request (may go busy and answer later).
 void handle_request(connection_ptr self, p2pd::request& req);
@@ -141,6 +160,30 @@ void finish_request(connection_ptr self, const p2pd::response& resp);
 
 /// Answers with ERROR and closes the connection.
 void fail_connection(connection_ptr self, const std::string& reason);
+
+// -- pub/sub (pubsub.cpp) ---------------------------------------------------
+
+/// Answers a PUBSUB request (SUBSCRIBE turns the connection into a
+/// subscription on success).
+void handle_pubsub(connection_ptr self, const p2pd::ps_request& req);
+
+/// Writes a delivered message to a subscribed connection (or drops it when
+/// the client does not read).
+void on_pubsub_message(connection_ptr self, const pubsub_message& msg);
+
+/// The socket of a subscribed connection transferred bytes.
+void on_subscription_transferred(connection_ptr self,
+                                 const caf::io::data_transferred_msg& msg);
+
+/// Bytes from the client of a subscribed connection (discarded).
+void on_subscription_input(connection_ptr self, std::size_t n);
+
+/// The client closed a subscribed connection: unsubscribe and terminate.
+void end_subscription(connection_ptr self);
+
+/// An actor the connection monitors terminated (the pub/sub actor of a
+/// subscription: close the connection).
+void on_subscription_down(connection_ptr self, const caf::down_msg& msg);
 
 // -- inbound streams ----------------------------------------------------------
 

@@ -21,12 +21,6 @@ constexpr auto internal_timeout = std::chrono::seconds{10};
 /// own (more specific) error arrives first.
 constexpr auto timeout_slack = std::chrono::seconds{5};
 
-/// Enters the busy phase: no more requests are read until the answer.
-void go_busy(connection_ptr self) {
-  self->state.at = phase::busy;
-  self->halt(self->state.hdl);
-}
-
 /// An error handler answering with the failure's text.
 auto fail_with(connection_ptr self, std::string prefix) {
   return [self, prefix = std::move(prefix)](caf::error& err) {
@@ -156,6 +150,11 @@ void on_stream_handler(connection_ptr self,
 
 } // namespace
 
+void go_busy(connection_ptr self) {
+  self->state.at = phase::busy;
+  self->halt(self->state.hdl);
+}
+
 void handle_request(connection_ptr self, p2pd::request& req) {
   using p2pd::request_type;
   log::debug(component, "control connection #{}: {}", self->state.ctx.number,
@@ -171,6 +170,7 @@ void handle_request(connection_ptr self, p2pd::request& req) {
     case request_type::stream_handler:
       on_stream_handler(self, *req.stream_handler);
       return;
+    case request_type::pubsub: handle_pubsub(self, *req.pubsub); return;
     default:
       send_response(self, p2pd::error_response(unsupported_message(req.type)));
   }

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "canswarm/control/limits.hpp"
+#include "canswarm/gossipsub/limits.hpp"
+#include "canswarm/p2pd/codec.hpp"
 
 namespace canswarm::control {
 
@@ -187,11 +189,63 @@ multiaddr remote_addr_of(const std::vector<peer_entry>& conns, conn_id conn) {
   return {};
 }
 
+result<pubsub_args> to_pubsub(const p2pd::ps_request& req) {
+  using p2pd::ps_request_type;
+  auto what = p2pd::to_string(req.type);
+  pubsub_args out;
+  out.type = req.type;
+  out.topic = req.topic.value_or(std::string{});
+  auto needs_topic = req.type == ps_request_type::publish
+                     || req.type == ps_request_type::subscribe;
+  if (needs_topic && out.topic.empty())
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: missing topic", what));
+  if (out.topic.size() > gossipsub::max_topic_size)
+    return make_error(errc::too_large,
+                      fmt::format("{}: topic of {} bytes, at most {}", what,
+                                  out.topic.size(), gossipsub::max_topic_size));
+  if (req.type == ps_request_type::publish)
+    out.data = req.data.value_or(bytes{});
+  return out;
+}
+
+p2pd::response topics_response(std::vector<std::string> topics) {
+  auto resp = p2pd::ok_response();
+  resp.pubsub = p2pd::ps_response{std::move(topics), {}};
+  return resp;
+}
+
+p2pd::response pubsub_peers_response(const std::vector<peer_id>& peers) {
+  auto resp = p2pd::ok_response();
+  resp.pubsub = p2pd::ps_response{};
+  for (auto& p : peers) {
+    if (resp.pubsub->peer_ids.size() >= max_listed_peers)
+      break;
+    auto id = p.to_bytes();
+    if (!id.empty())
+      resp.pubsub->peer_ids.push_back(std::move(id));
+  }
+  return resp;
+}
+
+p2pd::ps_message to_ps_message(const pubsub_message& msg) {
+  auto present = [](const bytes& x) {
+    return x.empty() ? std::nullopt : std::optional<bytes>{x};
+  };
+  p2pd::ps_message out;
+  out.from = present(msg.from);
+  out.data = msg.data;
+  out.seqno = present(msg.seqno);
+  out.topic_ids.push_back(msg.topic);
+  out.signature = present(msg.signature);
+  out.key = present(msg.key);
+  return out;
+}
+
 std::string unsupported_message(p2pd::request_type t) {
   using p2pd::request_type;
   switch (t) {
     case request_type::dht:
-    case request_type::pubsub:
     case request_type::connmanager:
     case request_type::peerstore:
       return fmt::format("unsupported: {} is not implemented yet",

@@ -107,7 +107,8 @@ void on_new_connection(server_ptr self, caf::io::connection_handle hdl) {
                          st.router,
                          st.cfg.self,
                          st.cfg.connection_timeout,
-                         ++st.accepted};
+                         ++st.accepted,
+                         st.cfg.pubsub};
   auto child = self->fork(control_connection, hdl, std::move(ctx));
   self->monitor(child);
   self->link_to(child);

@@ -21,10 +21,25 @@ error os_error(const char* what) {
   return make_error(errc::io, std::string{what} + ": " + std::strerror(errno));
 }
 
-bool wait_fd(int fd, short events) {
+bool wait_fd(int fd, short events, std::chrono::milliseconds wait = io_wait) {
   pollfd p{fd, events, 0};
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(io_wait);
-  return poll(&p, 1, static_cast<int>(ms.count())) == 1;
+  return poll(&p, 1, static_cast<int>(wait.count())) == 1;
+}
+
+p2pd::request pubsub_request(p2pd::ps_request_type type) {
+  p2pd::request r;
+  r.type = p2pd::request_type::pubsub;
+  r.pubsub = p2pd::ps_request{type, std::nullopt, std::nullopt};
+  return r;
+}
+
+/// An ERROR response as an error; OK as itself.
+result<p2pd::response> expect_ok(result<p2pd::response> r) {
+  if (!r)
+    return r.error();
+  if (r->type != p2pd::response_type::ok)
+    return make_error(errc::refused, r->error ? r->error->msg : "ERROR");
+  return r;
 }
 
 } // namespace
@@ -91,16 +106,18 @@ result<void> framed_socket::write(bytes_view data) {
 }
 
 result<std::size_t> framed_socket::read_some(std::uint8_t* buf,
-                                             std::size_t size) {
-  if (!wait_fd(fd_, POLLIN))
-    return make_error(errc::timeout, "nothing to read within io_wait");
+                                             std::size_t size,
+                                             std::chrono::milliseconds wait) {
+  if (!wait_fd(fd_, POLLIN, wait))
+    return make_error(errc::timeout, "nothing to read within "
+                                       + std::to_string(wait.count()) + " ms");
   auto n = ::recv(fd_, buf, size, 0);
   if (n < 0)
     return os_error("recv");
   return static_cast<std::size_t>(n);
 }
 
-result<bytes> framed_socket::read_frame() {
+result<bytes> framed_socket::read_frame(std::chrono::milliseconds wait) {
   std::uint8_t buf[4096];
   for (;;) {
     auto next = reader_.next();
@@ -108,7 +125,7 @@ result<bytes> framed_socket::read_frame() {
       return next.error();
     if (*next)
       return std::move(**next);
-    auto n = read_some(buf, sizeof(buf));
+    auto n = read_some(buf, sizeof(buf), wait);
     if (!n)
       return n.error();
     if (*n == 0)
@@ -191,6 +208,54 @@ result<p2pd::response> control_client::read_response() {
   if (!body)
     return body.error();
   return p2pd::decode_response(*body);
+}
+
+result<std::vector<std::string>> control_client::get_topics() {
+  auto r = expect_ok(call(pubsub_request(p2pd::ps_request_type::get_topics)));
+  if (!r)
+    return r.error();
+  if (!r->pubsub)
+    return make_error(errc::protocol, "GET_TOPICS reply without PSResponse");
+  return r->pubsub->topics;
+}
+
+result<std::vector<bytes>>
+control_client::list_pubsub_peers(const std::optional<std::string>& topic) {
+  auto req = pubsub_request(p2pd::ps_request_type::list_peers);
+  req.pubsub->topic = topic;
+  auto r = expect_ok(call(req));
+  if (!r)
+    return r.error();
+  if (!r->pubsub)
+    return make_error(errc::protocol, "LIST_PEERS reply without PSResponse");
+  return r->pubsub->peer_ids;
+}
+
+result<void> control_client::publish(const std::string& topic,
+                                     bytes_view data) {
+  auto req = pubsub_request(p2pd::ps_request_type::publish);
+  req.pubsub->topic = topic;
+  req.pubsub->data = bytes(data.begin(), data.end());
+  auto r = expect_ok(call(req));
+  if (!r)
+    return r.error();
+  return {};
+}
+
+result<pubsub_reader> control_client::subscribe(const std::string& topic) {
+  auto req = pubsub_request(p2pd::ps_request_type::subscribe);
+  req.pubsub->topic = topic;
+  auto r = expect_ok(call(req));
+  if (!r)
+    return r.error();
+  return pubsub_reader{std::move(sock_)};
+}
+
+result<p2pd::ps_message> pubsub_reader::next(std::chrono::milliseconds wait) {
+  auto body = sock_.read_frame(wait);
+  if (!body)
+    return body.error();
+  return p2pd::decode_ps_message(*body);
 }
 
 test_listener::test_listener() {

@@ -1,13 +1,15 @@
 #pragma once
 
 // A small blocking p2pd control client for the tests (the codec over a
-// plain socket), and a stream-handler listener like the ones go and js
-// clients open for STREAM_HANDLER.
+// plain socket), with the PUBSUB calls of the daemon clients (a SUBSCRIBE
+// hands the connection to a pubsub_reader), and a stream-handler listener
+// like the ones go and js clients open for STREAM_HANDLER.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "canswarm/bytes.hpp"
 #include "canswarm/error.hpp"
@@ -39,8 +41,8 @@ public:
   /// Writes all of `data`.
   result<void> write(bytes_view data);
 
-  /// Reads the next frame body.
-  result<bytes> read_frame();
+  /// Reads the next frame body (waiting at most `wait` for each read).
+  result<bytes> read_frame(std::chrono::milliseconds wait = io_wait);
 
   /// Reads exactly `n` raw bytes (frame-reader leftovers first).
   result<bytes> read_exact(std::size_t n);
@@ -60,11 +62,36 @@ public:
 
 private:
   /// Reads once into `buf`; 0 = EOF.
-  result<std::size_t> read_some(std::uint8_t* buf, std::size_t size);
+  result<std::size_t> read_some(std::uint8_t* buf, std::size_t size,
+                                std::chrono::milliseconds wait = io_wait);
 
   int fd_ = -1;
   p2pd::frame_reader reader_;
   bytes pending_; ///< Raw bytes read but not returned yet.
+};
+
+/// A control connection after an OK SUBSCRIBE: the PSMessages of the
+/// topic. Closing it ends the subscription.
+class pubsub_reader {
+public:
+  explicit pubsub_reader(framed_socket sock) : sock_(std::move(sock)) {}
+
+  /// Reads the next PSMessage (errc::timeout when none arrives within
+  /// `wait`; errc::io when the daemon closed the connection).
+  result<p2pd::ps_message> next(std::chrono::milliseconds wait = io_wait);
+
+  /// The underlying socket.
+  framed_socket& socket() {
+    return sock_;
+  }
+
+  /// Closes the connection (the daemon then unsubscribes).
+  void close() {
+    sock_.close();
+  }
+
+private:
+  framed_socket sock_;
 };
 
 /// A control-protocol client on one control connection.
@@ -81,6 +108,25 @@ public:
 
   /// Reads one response.
   result<p2pd::response> read_response();
+
+  // PUBSUB calls. An ERROR response becomes an error with errc::refused
+  // and the response's text as message.
+
+  /// GET_TOPICS: the topics the daemon subscribes to.
+  result<std::vector<std::string>> get_topics();
+
+  /// LIST_PEERS: ids (multihash bytes) of the peers the daemon knows on
+  /// `topic` (nullopt: the field is left out).
+  result<std::vector<bytes>>
+  list_pubsub_peers(const std::optional<std::string>& topic);
+
+  /// PUBLISH: `data` on `topic`.
+  result<void> publish(const std::string& topic, bytes_view data);
+
+  /// SUBSCRIBE: on OK the connection is handed to the returned reader and
+  /// this client is left without one (connect a new client for more
+  /// requests).
+  result<pubsub_reader> subscribe(const std::string& topic);
 
   /// The underlying socket (raw stream after STREAM_OPEN).
   framed_socket& socket() {

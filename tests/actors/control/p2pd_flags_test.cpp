@@ -193,25 +193,46 @@ TEST_CASE("features not implemented yet are clear errors") {
   CHECK(fails({"-relay"}).message
         == "unsupported p2pd flag -relay: circuit relay v2 is not implemented "
            "yet");
-  CHECK(fails({"-pubsub", "-pubsubRouter=floodsub"}).message
-        == "unsupported p2pd flag -pubsub: pubsub is not implemented yet");
   // Turning an unimplemented feature off is fine.
   auto o = ok({"-relay=false", "-pubsub=false", "-dhtServer=false"});
   CHECK(o.services.empty());
-  // An unsupported service fails even with supported transports chosen.
+  // An unsupported service fails even with supported transports chosen,
+  // or next to a supported one.
   CHECK(fails({"-tls", "-muxer=mplex", "-relay"}).code == errc::unsupported);
+  CHECK(fails({"-pubsub", "-relay"}).message.find("-relay")
+        != std::string::npos);
+}
+
+TEST_CASE("-pubsub asks for pub/sub followed by its router, gossipsub by "
+          "default") {
+  using f = p2pd_feature;
+  CHECK(ok({"-pubsub"}).services == std::vector<f>{f::pubsub, f::gossipsub});
+  CHECK(ok({"-pubsub=true", "-pubsubRouter=gossipsub"}).services
+        == std::vector<f>{f::pubsub, f::gossipsub});
+  auto flood = ok({"-pubsub", "-pubsubRouter", "floodsub"});
+  CHECK(flood.services == std::vector<f>{f::pubsub, f::floodsub});
+  // The interop runner's command line for a floodsub daemon.
+  auto runner = ok({"-listen=/ip4/127.0.0.1/tcp/40123",
+                    "-hostAddrs=/ip4/127.0.0.1/tcp/0", "-pubsub=true",
+                    "-pubsubRouter=floodsub"});
+  CHECK(runner.services == std::vector<f>{f::pubsub, f::floodsub});
+  // Pub/sub sets no configuration variable (the schema has none for it).
+  CHECK(runner.config_flags
+        == ok({"-listen=/ip4/127.0.0.1/tcp/40123",
+               "-hostAddrs=/ip4/127.0.0.1/tcp/0"})
+             .config_flags);
+  CHECK(ok({"-pubsub=false", "-pubsubRouter=floodsub"}).services.empty());
 }
 
 TEST_CASE("the supported set is one list") {
   for (auto f :
        {p2pd_feature::noise, p2pd_feature::tls, p2pd_feature::plaintext,
-        p2pd_feature::yamux, p2pd_feature::mplex}) {
+        p2pd_feature::yamux, p2pd_feature::mplex, p2pd_feature::pubsub,
+        p2pd_feature::gossipsub, p2pd_feature::floodsub}) {
     CAPTURE(to_string(f));
     CHECK(is_supported(f));
   }
-  for (auto f :
-       {p2pd_feature::dht_server, p2pd_feature::relay, p2pd_feature::pubsub,
-        p2pd_feature::gossipsub, p2pd_feature::floodsub}) {
+  for (auto f : {p2pd_feature::dht_server, p2pd_feature::relay}) {
     CAPTURE(to_string(f));
     CHECK_FALSE(is_supported(f));
   }
@@ -230,13 +251,14 @@ TEST_CASE("-h asks for the usage text") {
   auto text = p2pd_usage();
   CHECK(text.find("-hostAddrs") != std::string::npos);
   CHECK(text.find("Implemented: -noise, -tls, -plaintext, -muxer=yamux, "
-                  "-muxer=mplex\n")
+                  "-muxer=mplex, -pubsub, -pubsubRouter=gossipsub, "
+                  "-pubsubRouter=floodsub\n")
         != std::string::npos);
 }
 
 TEST_CASE("services ask for their feature") {
-  // No service is implemented yet; a requested one is an unsupported error
-  // naming it, which tells the order in which they are checked.
+  // An unimplemented service is an unsupported error naming it, which
+  // tells the order in which they are checked.
   CHECK(fails({"-pubsub", "-relay", "-dhtServer"}).message.find("-dhtServer")
         != std::string::npos);
   CHECK(has(ok({}).security, p2pd_feature::noise));

@@ -7,7 +7,9 @@
 
 #include "canswarm/control/limits.hpp"
 #include "canswarm/control/requests.hpp"
+#include "canswarm/gossipsub/limits.hpp"
 #include "canswarm/identity/keys.hpp"
+#include "canswarm/p2pd/codec.hpp"
 
 using namespace canswarm;
 using namespace canswarm::control;
@@ -181,11 +183,136 @@ TEST_CASE("unimplemented request types have a clear error text") {
   using p2pd::request_type;
   CHECK(unsupported_message(request_type::dht)
         == "unsupported: DHT is not implemented yet");
-  CHECK(unsupported_message(request_type::pubsub)
-        == "unsupported: PUBSUB is not implemented yet");
+  CHECK(unsupported_message(request_type::pubsub).empty());
   CHECK(unsupported_message(request_type::connmanager)
         == "unsupported: CONNMANAGER is not implemented yet");
   CHECK(unsupported_message(request_type::peerstore)
         == "unsupported: PEERSTORE is not implemented yet");
   CHECK(unsupported_message(request_type::identify).empty());
+}
+
+// -- PUBSUB -------------------------------------------------------------------
+
+namespace {
+
+p2pd::ps_request ps(p2pd::ps_request_type type,
+                    std::optional<std::string> topic = std::nullopt,
+                    std::optional<bytes> data = std::nullopt) {
+  return p2pd::ps_request{type, std::move(topic), std::move(data)};
+}
+
+} // namespace
+
+TEST_CASE("PUBSUB: PUBLISH and SUBSCRIBE need a topic, LIST_PEERS does not") {
+  using t = p2pd::ps_request_type;
+  auto topics = to_pubsub(ps(t::get_topics));
+  REQUIRE(topics);
+  CHECK(topics->type == t::get_topics);
+  auto all = to_pubsub(ps(t::list_peers));
+  REQUIRE(all);
+  CHECK(all->topic.empty());
+  CHECK(to_pubsub(ps(t::list_peers, "news"))->topic == "news");
+  CHECK(to_pubsub(ps(t::publish)).error().message == "PUBLISH: missing topic");
+  CHECK(to_pubsub(ps(t::publish, "")).error().message
+        == "PUBLISH: missing topic");
+  CHECK(to_pubsub(ps(t::subscribe)).error().message
+        == "SUBSCRIBE: missing topic");
+  CHECK(to_pubsub(ps(t::subscribe, "")).error().code == errc::invalid_argument);
+  auto sub = to_pubsub(ps(t::subscribe, "news"));
+  REQUIRE(sub);
+  CHECK(sub->type == t::subscribe);
+  CHECK(sub->topic == "news");
+}
+
+TEST_CASE("PUBSUB: PUBLISH carries its data, none meaning empty") {
+  using t = p2pd::ps_request_type;
+  auto pub = to_pubsub(ps(t::publish, "news", bytes{1, 2, 3}));
+  REQUIRE(pub);
+  CHECK(pub->topic == "news");
+  CHECK(pub->data == bytes{1, 2, 3});
+  auto empty = to_pubsub(ps(t::publish, "news"));
+  REQUIRE(empty);
+  CHECK(empty->data.empty());
+  // Data on another request type is ignored.
+  CHECK(to_pubsub(ps(t::subscribe, "news", bytes{1}))->data.empty());
+}
+
+TEST_CASE("PUBSUB: topics longer than gossipsub's bound are refused") {
+  using t = p2pd::ps_request_type;
+  std::string longest(gossipsub::max_topic_size, 'x');
+  CHECK(to_pubsub(ps(t::subscribe, longest)));
+  auto e = to_pubsub(ps(t::subscribe, longest + "x")).error();
+  CHECK(e.code == errc::too_large);
+  CHECK(e.message
+        == "SUBSCRIBE: topic of " + std::to_string(longest.size() + 1)
+             + " bytes, at most " + std::to_string(gossipsub::max_topic_size));
+  CHECK(to_pubsub(ps(t::list_peers, longest + "x")).error().code
+        == errc::too_large);
+}
+
+TEST_CASE("PUBSUB: GET_TOPICS replies always carry a PSResponse") {
+  // Response{type: OK (08 00), pubsub (field 7, 3a): PSResponse{...}}.
+  auto empty = topics_response({});
+  REQUIRE(empty.pubsub);
+  CHECK(p2pd::encode_response(empty) == bytes{0x08, 0x00, 0x3a, 0x00});
+  auto one = topics_response({"a"});
+  // PSResponse{topics (field 1, 0a): "a"}.
+  CHECK(p2pd::encode_response(one)
+        == bytes{0x08, 0x00, 0x3a, 0x03, 0x0a, 0x01, 'a'});
+  auto back = p2pd::decode_response(p2pd::encode_response(one));
+  REQUIRE(back);
+  REQUIRE(back->pubsub);
+  CHECK(back->pubsub->topics == std::vector<std::string>{"a"});
+  CHECK(back->pubsub->peer_ids.empty());
+}
+
+TEST_CASE("PUBSUB: LIST_PEERS replies carry peer id bytes, bounded") {
+  auto a = new_peer();
+  auto b = new_peer();
+  auto resp = pubsub_peers_response({a, peer_id{}, b});
+  REQUIRE(resp.pubsub);
+  CHECK(resp.type == p2pd::response_type::ok);
+  CHECK(resp.pubsub->topics.empty());
+  CHECK(resp.pubsub->peer_ids
+        == std::vector<bytes>{a.to_bytes(), b.to_bytes()});
+  REQUIRE(pubsub_peers_response({}).pubsub);
+  CHECK(p2pd::encode_response(pubsub_peers_response({}))
+        == bytes{0x08, 0x00, 0x3a, 0x00});
+  std::vector<peer_id> many(max_listed_peers + 1, a);
+  CHECK(pubsub_peers_response(many).pubsub->peer_ids.size()
+        == max_listed_peers);
+}
+
+TEST_CASE("PUBSUB: a delivered message becomes the PSMessage go streams") {
+  pubsub_message msg;
+  msg.topic = "t";
+  msg.from = {0x00, 0x01};
+  msg.data = {'h', 'i'};
+  msg.seqno = {0, 0, 0, 0, 0, 0, 0, 9};
+  msg.signature = {0x51};
+  msg.key = {0x4b};
+  auto m = to_ps_message(msg);
+  CHECK(m.from == bytes{0x00, 0x01});
+  CHECK(m.data == bytes{'h', 'i'});
+  CHECK(m.seqno == bytes{0, 0, 0, 0, 0, 0, 0, 9});
+  CHECK(m.topic_ids == std::vector<std::string>{"t"});
+  CHECK(m.signature == bytes{0x51});
+  CHECK(m.key == bytes{0x4b});
+  CHECK(p2pd::encode_ps_message(m) == bytes{0x0a, 0x02, 0x00, 0x01, // from
+                                            0x12, 0x02, 'h',  'i', // data
+                                            0x1a, 0x08, 0,    0,    0,
+                                            0,    0,    0,    0,    9, // seqno
+                                            0x22, 0x01, 't', // topicIDs
+                                            0x2a, 0x01, 0x51, // signature
+                                            0x32, 0x01, 0x4b}); // key
+  // Absent parts (an unsigned message) stay absent; data is always there.
+  pubsub_message bare;
+  bare.topic = "t";
+  auto b = to_ps_message(bare);
+  CHECK_FALSE(b.from);
+  CHECK_FALSE(b.seqno);
+  CHECK_FALSE(b.signature);
+  CHECK_FALSE(b.key);
+  CHECK(b.data == bytes{});
+  CHECK(p2pd::encode_ps_message(b) == bytes{0x12, 0x00, 0x22, 0x01, 't'});
 }

@@ -400,11 +400,10 @@ TEST_CASE_FIXTURE(fixture, "unsupported requests are answered with ERROR") {
   r.dht = p2pd::dht_request{};
   CHECK(expect_error(c.call(r)) == "unsupported: DHT is not implemented yet");
   r = p2pd::request{};
-  r.type = p2pd::request_type::pubsub;
-  r.pubsub = p2pd::ps_request{};
+  r.type = p2pd::request_type::connmanager;
+  r.conn_manager = p2pd::connmanager_request{};
   CHECK(expect_error(c.call(r))
-        == "unsupported: PUBSUB is not implemented "
-           "yet");
+        == "unsupported: CONNMANAGER is not implemented yet");
   expect_ok(c.call(identify()));
   stop(s);
 }

@@ -60,6 +60,16 @@ inline constexpr std::size_t max_connect_addrs = 64;
 /// 4 MiB message bound).
 inline constexpr std::size_t max_listed_peers = 10'000;
 
+/// PSMessages written to a subscribed control connection (after SUBSCRIBE)
+/// whose bytes are still in the broker's send buffer, i.e. the kernel did
+/// not take them because the client does not read; further messages are
+/// dropped and counted until it catches up.
+inline constexpr std::size_t max_subscription_backlog = 1024;
+
+/// Bytes of those PSMessages (four gossipsub messages of the default 1 MiB
+/// max_transmit_size; the kernel's socket buffers come on top).
+inline constexpr std::size_t max_subscription_backlog_bytes = 4 * 1024 * 1024;
+
 /// Time a bridge may take to connect to a stream-handler listener.
 inline constexpr std::chrono::seconds handler_dial_timeout{5};
 

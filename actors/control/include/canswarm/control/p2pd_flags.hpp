@@ -53,8 +53,9 @@ const char* to_string(p2pd_feature f);
 /// The features this build implements: THE list to extend when a transport
 /// or service lands. Asking for any other feature is an error.
 inline constexpr p2pd_feature supported_p2pd_features[] = {
-  p2pd_feature::noise, p2pd_feature::tls,   p2pd_feature::plaintext,
-  p2pd_feature::yamux, p2pd_feature::mplex,
+  p2pd_feature::noise,     p2pd_feature::tls,      p2pd_feature::plaintext,
+  p2pd_feature::yamux,     p2pd_feature::mplex,    p2pd_feature::pubsub,
+  p2pd_feature::gossipsub, p2pd_feature::floodsub,
 };
 
 /// Returns whether `f` is in supported_p2pd_features.
@@ -94,7 +95,9 @@ struct p2pd_options {
   std::vector<p2pd_feature> security;
   /// The stream muxer (-muxer; yamux by default).
   p2pd_feature muxer = p2pd_feature::yamux;
-  /// Services asked for: dht_server, relay, pubsub (+ gossipsub/floodsub).
+  /// Services asked for: dht_server, relay, pubsub (then followed by its
+  /// router, gossipsub or floodsub). The node reads pub/sub from here: the
+  /// config schema has no variable for it.
   std::vector<p2pd_feature> services;
   /// -h / -help: print p2pd_usage() and exit successfully.
   bool help = false;

@@ -10,8 +10,13 @@
 //    connections (go lists one entry per connection).
 //  - IDENTIFY orders the addresses: TCP first, loopback first among them, so
 //    a client on the same host dials a working address first.
+//  - PUBSUB LIST_PEERS without a topic lists every pub/sub peer, as go
+//    does for an empty topic (go answers ERROR without the field).
+//    PUBLISH without data publishes an empty message (as go does; js
+//    rejects it).
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/timespan.hpp>
@@ -19,6 +24,7 @@
 #include "canswarm/connection/messages.hpp"
 #include "canswarm/error.hpp"
 #include "canswarm/p2pd/messages.hpp"
+#include "canswarm/pubsub/pubsub.hpp"
 
 namespace canswarm::control {
 
@@ -76,6 +82,35 @@ p2pd::stream_info to_stream_info(const stream_ref& ref,
 
 /// The remote address of connection `conn` among `conns` (empty if none).
 multiaddr remote_addr_of(const std::vector<peer_entry>& conns, conn_id conn);
+
+/// The ERROR text of every PUBSUB request when the node runs without
+/// pub/sub (server_config::pubsub is null).
+inline constexpr std::string_view pubsub_disabled_message = "pub/sub is not "
+                                                            "enabled";
+
+/// A validated PUBSUB request.
+struct pubsub_args {
+  p2pd::ps_request_type type = p2pd::ps_request_type::get_topics;
+  /// Empty only for GET_TOPICS and LIST_PEERS (every pub/sub peer).
+  std::string topic;
+  bytes data; ///< PUBLISH only.
+};
+
+/// Validates a PUBSUB request: PUBLISH and SUBSCRIBE need a topic, every
+/// topic is at most gossipsub::max_topic_size bytes. Errors name the
+/// request, e.g. "PUBLISH: missing topic".
+result<pubsub_args> to_pubsub(const p2pd::ps_request& req);
+
+/// The OK reply to GET_TOPICS (PSResponse present even when empty: the js
+/// client requires it).
+p2pd::response topics_response(std::vector<std::string> topics);
+
+/// The OK reply to LIST_PEERS: peer id bytes, at most max_listed_peers.
+p2pd::response pubsub_peers_response(const std::vector<peer_id>& peers);
+
+/// The PSMessage streamed to a SUBSCRIBE client for a delivered message:
+/// topicIDs = [topic]; from, seqno, signature and key only when present.
+p2pd::ps_message to_ps_message(const pubsub_message& msg);
 
 /// The ERROR text for a request type this node does not implement yet,
 /// e.g. "unsupported: DHT is not implemented yet"; empty for implemented

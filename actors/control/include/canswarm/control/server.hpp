@@ -15,7 +15,22 @@
 //                   the control connection carries the raw stream bytes
 //   STREAM_HANDLER  inbound streams on the protocols are bridged to the
 //                   client's listener: one framed StreamInfo, then raw bytes
-//   DHT, PUBSUB, CONNMANAGER, PEERSTORE: ERROR "unsupported: <TYPE> is not
+//   PUBSUB          (go-libp2p-daemon specs/PUBSUB.md) through the pub/sub
+//                   actor server_config::pubsub locates:
+//     GET_TOPICS    the topics we subscribe to (PSResponse.topics)
+//     LIST_PEERS    the peers known to subscribe to the topic
+//                   (PSResponse.peerIDs; no topic: every pub/sub peer)
+//     PUBLISH       OK once the actor published the data on the topic
+//     SUBSCRIBE     OK, then the connection carries one length-prefixed
+//                   PSMessage per message delivered on the topic until the
+//                   client closes it (then we unsubscribe) or the pub/sub
+//                   actor stops (then we close it). Bytes the client sends
+//                   meanwhile are discarded, as go does. A client that does
+//                   not read loses messages beyond max_subscription_backlog
+//                   (counted, logged once per connection).
+//                   Without pub/sub every PUBSUB request is answered ERROR
+//                   "pub/sub is not enabled".
+//   DHT, CONNMANAGER, PEERSTORE: ERROR "unsupported: <TYPE> is not
 //                   implemented yet"
 // A request that does not decode is answered with ERROR (the connection
 // stays usable: its frame was intact); a broken frame (bad or oversize
@@ -43,6 +58,7 @@
 #include "canswarm/connection/swarm.hpp"
 #include "canswarm/control/interfaces.hpp"
 #include "canswarm/error.hpp"
+#include "canswarm/pubsub/pubsub.hpp"
 
 namespace canswarm::control {
 
@@ -61,6 +77,9 @@ struct server_config {
   /// P2P_CONNECTION_TIMEOUT: timeout of CONNECT and STREAM_OPEN requests
   /// that give none.
   caf::timespan connection_timeout = std::chrono::seconds{30};
+  /// The running pub/sub service (null: the node runs without pub/sub and
+  /// PUBSUB requests are answered with ERROR "pub/sub is not enabled").
+  std::shared_ptr<pubsub_locator> pubsub;
   /// The address bound by the first instance (filled by it), so a restarted
   /// server binds the same port. Null: always bind `control_addr`.
   std::shared_ptr<multiaddr> sticky_bound;

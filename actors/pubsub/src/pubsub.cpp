@@ -450,6 +450,9 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
                           pubsub_error_category);
       bool first = !st.subscribers.contains(topic);
       if (first) {
+        if (st.cfg.validators)
+          if (auto fn = st.cfg.validators(topic))
+            st.router->set_validator(topic, std::move(fn));
         if (auto ok = st.router->subscribe(topic, ps_now()); !ok)
           return wrap_error(ok.error(), pubsub_error_category);
         log::info(ps_component, "joined topic {}", topic);

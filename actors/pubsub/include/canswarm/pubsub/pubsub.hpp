@@ -24,6 +24,7 @@
 // per-topic mesh actors are the next step (see docs/ARCHITECTURE.md).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,7 @@
 #include "canswarm/connection/interfaces.hpp"
 #include "canswarm/connection/swarm.hpp"
 #include "canswarm/gossipsub/config.hpp"
+#include "canswarm/gossipsub/router.hpp"
 #include "canswarm/identity/keys.hpp"
 #include "canswarm/identity/peer_id.hpp"
 
@@ -138,6 +140,11 @@ struct pubsub_config {
                                      "/floodsub/1.0.0"};
   /// Set to each started instance (may be null).
   std::shared_ptr<pubsub_locator> self_locator;
+  /// Called when the node joins a topic: the topic's validation hook
+  /// (accept / reject / ignore feed the peer score; a rejected message is
+  /// neither delivered nor forwarded), or an empty function for none. Runs
+  /// in the pub/sub actor.
+  std::function<gossipsub::validator(const std::string& topic)> validators;
 };
 
 /// Spawns the pub/sub actor: it registers its stream handlers with the

@@ -1,6 +1,7 @@
 // `canswarm` subcommands: dispatch, configuration loading, config, peer-id
 // and keygen. The node itself lives in node.cpp.
 
+#include <algorithm>
 #include <filesystem>
 #include <ostream>
 
@@ -122,6 +123,9 @@ int run_p2pd(const options& opts, context& ctx) {
   no.no_listen = p2pd->no_listen;
   no.ephemeral_identity = p2pd->ephemeral_identity;
   no.p2pd_banner = true;
+  no.pubsub = std::find(p2pd->services.begin(), p2pd->services.end(),
+                        control::p2pd_feature::pubsub)
+              != p2pd->services.end();
   return runtime::run_node(*cfg, ctx.out, no);
 }
 

@@ -19,6 +19,7 @@
 #include "canswarm/actors/listener.hpp"
 #include "canswarm/actors/message_types.hpp"
 #include "canswarm/actors/tuning.hpp"
+#include "canswarm/bus/bus.hpp"
 #include "canswarm/connection/swarm.hpp"
 #include "canswarm/control/server.hpp"
 #include "canswarm/identity/key_file.hpp"
@@ -26,6 +27,7 @@
 #include "canswarm/log/log.hpp"
 #include "canswarm/metrics/exposer.hpp"
 #include "canswarm/metrics/node_metrics.hpp"
+#include "canswarm/pubsub/pubsub.hpp"
 #include "canswarm/runtime/addresses.hpp"
 #include "canswarm/runtime/cli.hpp"
 #include "metrics_reporter.hpp"
@@ -39,6 +41,11 @@ struct node_parts {
   /// The running swarm, for the listener's connection factory and the
   /// control server (updated on every swarm restart).
   std::shared_ptr<swarm_locator> locator = std::make_shared<swarm_locator>();
+  /// The running pub/sub service (for the control server and the bus).
+  std::shared_ptr<pubsub_locator> pubsub = std::make_shared<pubsub_locator>();
+  /// The envelope ingress gate: the gossipsub validation hook of every
+  /// thread topic, and the bus's replay memory (survives restarts of both).
+  std::shared_ptr<ingress_gate> gate = std::make_shared<ingress_gate>();
   /// The control address bound first, so a restart binds the same port.
   std::shared_ptr<multiaddr> control_bound = std::make_shared<multiaddr>();
   /// The Prometheus series (served when P2P_METRICS_ADDR is set).
@@ -269,6 +276,35 @@ root_supervisor_config(const config::settings& s,
         {"metrics", "metrics-reporter",
          metrics_reporter_spawner(parts->metrics, parts->locator),
          default_grace_period});
+    if (opts.pubsub) {
+      pubsub_config pc;
+      pc.key = parts->key;
+      pc.locator = parts->locator;
+      pc.self_locator = parts->pubsub;
+      pc.validators = envelope_validators(parts->gate);
+      pc.router.d = s.mesh_degree;
+      pc.router.d_lo = s.mesh_degree_low;
+      pc.router.d_hi = s.mesh_degree_high;
+      // The spec's D_lazy / D_score / D_out follow D: D_score and D_out
+      // must stay below D_lo and D / 2.
+      pc.router.d_lazy = s.mesh_degree;
+      pc.router.d_score = std::min<std::size_t>(pc.router.d_score,
+                                                s.mesh_degree_low);
+      pc.router.d_out = std::min<
+        std::size_t>(pc.router.d_out,
+                     std::min<std::size_t>(s.mesh_degree_low - 1,
+                                           s.mesh_degree / 2));
+      pc.router.heartbeat_interval = s.heartbeat_interval;
+      if (auto ok = pc.router.validate(); !ok)
+        return ok.error();
+      cfg.children.push_back(
+        {"pubsub", "gossipsub", pubsub_spawner(pc), default_grace_period});
+      bus_config bc;
+      bc.pubsub = parts->pubsub;
+      bc.gate = parts->gate;
+      cfg.children.push_back(
+        {"bus", "envelope-bus", bus_spawner(bc), default_grace_period});
+    }
     if (!opts.no_listen) {
       listener_config lc;
       lc.listen_addrs = s.listen_addrs;
@@ -288,6 +324,8 @@ root_supervisor_config(const config::settings& s,
       cc.self = parts->id;
       cc.connection_timeout = timeout;
       cc.sticky_bound = parts->control_bound;
+      if (opts.pubsub)
+        cc.pubsub = parts->pubsub;
       cfg.children.push_back({"control", "control-server",
                               [parts, cc](caf::actor_system& sys) {
                                 auto c = cc;

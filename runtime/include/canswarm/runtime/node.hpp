@@ -38,6 +38,9 @@ struct node_options {
   bool ephemeral_identity = false;
   /// Print go p2pd's `Control socket: <multiaddr>` line first.
   bool p2pd_banner = false;
+  /// Run the pub/sub service (gossipsub). Always for `canswarm node`; a
+  /// p2pd runs it only with -pubsub, as go p2pd does.
+  bool pubsub = true;
 };
 
 /// What the root supervisor's children share: our key and the handles
@@ -46,8 +49,10 @@ struct node_parts;
 
 /// Returns the root supervisor's configuration: children in start order
 /// (later components depend on earlier ones, hence rest_for_one):
-/// swarm, transport (unless no_listen), control (when P2P_CONTROL_ADDR is
-/// set). Fails when a listen address is not a TCP address.
+/// swarm, metrics reporter (with P2P_METRICS_ADDR), pubsub and the envelope
+/// bus (unless opts.pubsub is false), transport (unless no_listen), control
+/// (when P2P_CONTROL_ADDR is set). Fails when a listen address is not a TCP
+/// address.
 result<supervisor_config>
 root_supervisor_config(const config::settings& settings,
                        const std::shared_ptr<node_parts>& parts,

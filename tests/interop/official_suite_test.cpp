@@ -11,7 +11,9 @@
 // CANSWARM_SUITE_MUXER=mplex, which makes interop.spec.mjs give both sides
 // mplex alone (js: streamMuxers [mplex()], canswarm: -muxer=mplex). The
 // webtransport and webrtc-direct connect cases are reported as pending (the
-// factory throws UnsupportedError) and are not selected.
+// factory throws UnsupportedError) and are not selected. A third run covers
+// the pub/sub suite's floodsub cases (its gossipsub and hybrid cases are
+// skipped upstream).
 
 #include <doctest/doctest.h>
 
@@ -75,7 +77,8 @@ int count_of(const std::string& text, const char* word) {
 /// cases 34 s on 2 cores shared with compilers.
 constexpr auto suite_run_limit = std::chrono::minutes{6};
 
-mocha_outcome run_suite(const std::string& grep, const std::string& muxer) {
+mocha_outcome run_suite(const std::string& grep, const std::string& muxer,
+                        const std::string& suites = "connect,streams") {
   auto dir = suite_dir();
   if (!fs::exists(dir / "node_modules" / "@libp2p" / "interop"))
     FAIL("INTEROP TEST CANNOT RUN: " << (dir / "node_modules").string()
@@ -98,7 +101,7 @@ mocha_outcome run_suite(const std::string& grep, const std::string& muxer) {
   opts.inherit_environment = true;
   opts.env["CANSWARM_BINARY"] = canswarm_binary();
   opts.env["CANSWARM_GO_SLOT"] = "canswarm";
-  opts.env["SUITES"] = "connect,streams";
+  opts.env["SUITES"] = suites;
   opts.env["CANSWARM_SUITE_MUXER"] = muxer;
   opts.env["NO_COLOR"] = "1";
   auto res = run(opts, suite_run_limit);
@@ -143,5 +146,19 @@ TEST_CASE("official interop suite: every mplex echo case passes with both "
   CHECK(res.failing == 0);
   // {ed25519,rsa,secp256k1}/{noise,tls,plaintext}/mplex echo x 3 pairs.
   CHECK(res.passing == 27);
+  CHECK(res.pending == 0);
+}
+
+TEST_CASE("official interop suite: the floodsub pub/sub cases pass with "
+          "canswarm in the go slot") {
+  // The suite's gossipsub and hybrid cases are skipped upstream
+  // (describe.skip in @libp2p/interop 14): floodsub is what it runs. The
+  // go -> go case runs canswarm against canswarm.
+  auto res = run_suite("pubsub\\.floodSub", "yamux", "pubsub");
+  report("pubsub floodsub", res);
+  CHECK(res.exit_code == 0);
+  CHECK(res.failing == 0);
+  // js->js, js->go, go->js, go->go.
+  CHECK(res.passing == 4);
   CHECK(res.pending == 0);
 }

@@ -203,6 +203,9 @@ peer_connection(caf::io::stateful_broker<peer_connection_state>* self,
   pc_arm_timer(self);
   return {
     [self](caf::io::new_data_msg& msg) { on_data(self, msg); },
+    [self](const caf::io::connection_passivated_msg&) {
+      pc_on_passivated(self);
+    },
     [self](const caf::io::data_transferred_msg& msg) {
       auto& st = self->state;
       st.bytes_written += msg.written;

@@ -38,6 +38,10 @@ component_status pc_status(pc_self self);
 /// Stops reading the socket while the muxer holds more than
 /// max_unconsumed_input unconsumed bytes; resumes below half of it.
 void pc_read_backpressure(pc_self self);
+
+/// The read tokens ran out (mplex): grant more, or pause while over
+/// max_unconsumed_input.
+void pc_on_passivated(pc_self self);
 void pc_sync(pc_self self);
 
 /// Translates one core event into messages.

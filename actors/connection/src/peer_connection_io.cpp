@@ -117,16 +117,22 @@ void pc_sync(pc_self self) {
 
 void pc_read_backpressure(pc_self self) {
   auto& st = self->state;
-  if (!st.core || st.closing)
+  if (!st.core || st.closing || !st.read_tokens || !st.read_paused)
     return;
-  auto held = st.core->unconsumed_input();
-  if (!st.read_paused && held > max_unconsumed_input) {
-    self->halt(st.hdl);
-    st.read_paused = true;
-  } else if (st.read_paused && held <= max_unconsumed_input / 2) {
-    self->trigger(st.hdl);
+  if (st.core->unconsumed_input() <= max_unconsumed_input / 2) {
     st.read_paused = false;
+    self->trigger(st.hdl, mplex_read_tokens);
   }
+}
+
+void pc_on_passivated(pc_self self) {
+  auto& st = self->state;
+  if (!st.core || st.closing || !st.read_tokens)
+    return;
+  if (st.core->unconsumed_input() > max_unconsumed_input)
+    st.read_paused = true; // pc_read_backpressure resumes.
+  else
+    self->trigger(st.hdl, mplex_read_tokens);
 }
 
 void pc_finish(pc_self self, error reason) {

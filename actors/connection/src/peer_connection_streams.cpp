@@ -41,6 +41,11 @@ stream_ref make_ref(pc_self self, stream_id id, std::string protocol) {
 void on_established(pc_self self, established& ev) {
   auto& st = self->state;
   st.peer = ev.peer;
+  if (ev.muxer == connection::muxer_kind::mplex) {
+    // No flow control in mplex: read with tokens (see mplex_read_tokens).
+    st.read_tokens = true;
+    self->trigger(st.hdl, mplex_read_tokens);
+  }
   log::info(pc_component, "connection {} up ({} + {})", pc_label(self),
             connection::to_string(ev.security),
             connection::to_string(ev.muxer));
@@ -232,8 +237,10 @@ void pc_flush_inbox(pc_self self, stream_id id) {
 void pc_credit(pc_self self, stream_id id) {
   auto& st = self->state;
   auto i = st.streams.find(id);
-  if (i == st.streams.end() || !st.core)
+  if (i == st.streams.end() || !st.core) {
+    pc_read_backpressure(self);
     return;
+  }
   auto& s = i->second;
   auto target = std::min(s.delivered, s.acked + max_credit_ahead);
   if (target > s.credited) {

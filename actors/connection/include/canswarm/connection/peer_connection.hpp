@@ -96,6 +96,12 @@ inline constexpr std::uint64_t max_credit_ahead = 2 * 1024 * 1024;
 /// whose reader lags; yamux's windows keep a sender below it.
 inline constexpr std::size_t max_unconsumed_input = 1024 * 1024;
 
+/// mplex connections read with CAF activity tokens, this many reads (of at
+/// most read_chunk_size) per grant, so that at most this much is read ahead
+/// of the check against max_unconsumed_input (CAF queues reads in the
+/// broker's mailbox; halting alone acts too late against a fast sender).
+inline constexpr std::size_t mplex_read_tokens = 4;
+
 /// Received bytes of one stream merged into one stream_data message (what
 /// one batch of input yields for a stream is sent at once: fewer, larger
 /// messages to the owner).
@@ -172,6 +178,7 @@ struct peer_connection_state {
   std::map<std::string, stream_handler_actor> handlers;
   bool closing = false;
   bool read_paused = false; ///< Over max_unconsumed_input (see there).
+  bool read_tokens = false; ///< Reading with activity tokens (mplex).
   std::uint64_t bytes_read = 0;
   std::uint64_t bytes_written = 0;
   std::uint64_t reads = 0; ///< new_data_msg handled.

@@ -1,5 +1,6 @@
 // `canswarm` subcommands: dispatch, configuration loading, config, peer-id
-// and keygen. The node itself lives in node.cpp.
+// and keygen. The node itself lives in node.cpp, the agent tools in
+// agent_tools.cpp.
 
 #include <algorithm>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include "canswarm/log/log.hpp"
 #include "canswarm/runtime/cli.hpp"
 #include "canswarm/runtime/node.hpp"
+
+#include "agent_tools.hpp"
 
 namespace canswarm::cli {
 
@@ -134,7 +137,8 @@ std::string help_hint(const std::vector<std::string>& args) {
   for (auto& arg : args)
     if (!arg.starts_with("-")) {
       for (auto c : {command::node, command::config, command::peer_id,
-                     command::keygen, command::p2pd})
+                     command::keygen, command::p2pd, command::publish,
+                     command::subscribe, command::peers})
         if (arg == to_string(c))
           return arg + " ";
       break;
@@ -165,6 +169,9 @@ int run(const std::vector<std::string>& args, context& ctx) {
     case command::peer_id: return run_peer_id(*opts, ctx);
     case command::keygen: return run_keygen(*opts, ctx);
     case command::p2pd: return run_p2pd(*opts, ctx);
+    case command::publish: return run_publish(*opts, ctx);
+    case command::subscribe: return run_subscribe(*opts, ctx);
+    case command::peers: return run_peers(*opts, ctx);
     case command::node: {
       auto cfg = load_config(*opts, ctx);
       if (!cfg)

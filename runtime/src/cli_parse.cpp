@@ -19,6 +19,20 @@ constexpr unsigned bit(command c) {
 constexpr unsigned config_cmds = bit(command::node) | bit(command::config);
 constexpr unsigned key_cmds = bit(command::peer_id) | bit(command::keygen);
 constexpr unsigned all_cmds = config_cmds | key_cmds;
+constexpr unsigned tool_cmds = bit(command::publish) | bit(command::subscribe)
+                               | bit(command::peers);
+constexpr unsigned thread_cmds = bit(command::publish)
+                                 | bit(command::subscribe);
+
+/// Every command word.
+constexpr std::array<command, 8> every_command = {command::node,
+                                                  command::config,
+                                                  command::peer_id,
+                                                  command::keygen,
+                                                  command::p2pd,
+                                                  command::publish,
+                                                  command::subscribe,
+                                                  command::peers};
 
 /// One option: its name, value placeholder ("" = a switch), the
 /// configuration variable it sets ("" = none), whether repeats append
@@ -32,7 +46,7 @@ struct option_spec {
   std::string_view help;
 };
 
-constexpr std::array<option_spec, 12> specs{{
+constexpr std::array<option_spec, 20> specs{{
   {"--env-file", "PATH", "", false, all_cmds,
    "read variables from PATH instead of ./.env (must exist)"},
   {"--key-file", "PATH", "P2P_KEY_FILE", false, all_cmds,
@@ -55,7 +69,22 @@ constexpr std::array<option_spec, 12> specs{{
    "run as a bootstrap node for other peers"},
   {"--force", "", "", false, bit(command::keygen),
    "overwrite an existing key file"},
-  {"--help", "", "", false, all_cmds, "show this help"},
+  {"--control", "ADDR", "", false, tool_cmds,
+   "the node's control API address (P2P_CONTROL_ADDR)"},
+  {"--key", "PATH", "", false, bit(command::publish),
+   "the agent's Ed25519 key file (canswarm keygen)"},
+  {"--thread", "ID", "", false, thread_cmds, "the coordination thread id"},
+  {"--kind", "KIND", "", false, thread_cmds,
+   "envelope kind: NEED, PROPOSE, CLAIM, ... (see below)"},
+  {"--payload", "JSON", "", false, bit(command::publish),
+   "the payload (default: read from stdin)"},
+  {"--lamport", "N", "", false, bit(command::publish),
+   "the sender's Lamport time, >= 1 (default 1)"},
+  {"--count", "N", "", false, bit(command::subscribe),
+   "stop after N envelopes"},
+  {"--timeout", "SECONDS", "", false, bit(command::subscribe),
+   "stop after SECONDS (exit 1 if --count was not reached)"},
+  {"--help", "", "", false, all_cmds | tool_cmds, "show this help"},
 }};
 
 const option_spec* find_spec(std::string_view name) {
@@ -66,8 +95,7 @@ const option_spec* find_spec(std::string_view name) {
 }
 
 std::optional<command> command_of(std::string_view word) {
-  for (auto c : {command::node, command::config, command::peer_id,
-                 command::keygen, command::p2pd})
+  for (auto c : every_command)
     if (word == to_string(c))
       return c;
   return std::nullopt;
@@ -96,6 +124,8 @@ result<void> apply(options& opts, const option_spec& spec,
     if (eq == std::string::npos || eq == 0)
       return usage("--set expects NAME=VALUE, got '" + value + "'");
     opts.flags[value.substr(0, eq)] = value.substr(eq + 1);
+  } else if (spec.variable.empty()) {
+    opts.tool_args[std::string{name}] = value;
   } else {
     auto& slot = opts.flags[std::string{spec.variable}];
     slot = spec.list && !slot.empty() ? slot + "," + value : value;
@@ -151,6 +181,9 @@ const char* to_string(command c) {
     case command::peer_id: return "peer-id";
     case command::keygen: return "keygen";
     case command::p2pd: return "p2pd";
+    case command::publish: return "publish";
+    case command::subscribe: return "subscribe";
+    case command::peers: return "peers";
   }
   return "";
 }
@@ -202,6 +235,11 @@ std::string help_text(command cmd) {
            "  p2pd      run a node driven by the p2pd control API (takes go\n"
            "            p2pd's flags; 'canswarm p2pd -h' lists them)\n"
            "\n"
+           "agent tools (talk to a running node's control API):\n"
+           "  publish   sign and publish one CAN Swarm envelope\n"
+           "  subscribe print a thread's verified envelopes as JSON lines\n"
+           "  peers     list the node's connected peers\n"
+           "\n"
            "Configuration comes from options, the environment and a .env\n"
            "file, in that order of precedence. Run 'canswarm <command> "
            "--help'\n"
@@ -228,6 +266,28 @@ std::string help_text(command cmd) {
     case command::p2pd:
       text += "Takes go p2pd's flags: see 'canswarm p2pd -h'.\n";
       return text;
+    case command::publish:
+      text += "Builds a CAN Swarm envelope (random id and nonce, timestamp "
+              "now), signs it\nwith the agent key, checks it with the "
+              "policy gate's preflight (a refusal\nexits 2 with the reason) "
+              "and publishes it on /swarm/thread/<id>/<verb>\nthrough the "
+              "node's control API. Prints one JSON line:\n"
+              "{\"id\":<hex>,\"thread\":..,\"kind\":..,\"topic\":..}\n"
+              "Required: --control, --key, --thread, --kind.\n\n";
+      break;
+    case command::subscribe:
+      text += "Subscribes to the thread's topic of --kind, or to all 15 kinds "
+              "(one control\nconnection each), verifies every envelope with "
+              "the policy gate (rejected\nones are reported on stderr) and "
+              "prints one JSON line per envelope:\n"
+              "{\"id\",\"thread\",\"kind\",\"lamport\",\"ts_ns\","
+              "\"sender\",\"payload\"} (payload as a\nJSON string). "
+              "Required: --control, --thread.\n\n";
+      break;
+    case command::peers:
+      text += "Prints one line per connected peer: '<peer id> <addr>...'.\n"
+              "Required: --control.\n\n";
+      break;
     case command::none: break;
   }
   text += "options:\n";
@@ -237,6 +297,10 @@ std::string help_text(command cmd) {
                                   : fmt::format("{} {}", s.name, s.value);
       text += fmt::format("  {:<24} {}\n", head, s.help);
     }
+  if ((bit(cmd) & thread_cmds) != 0)
+    text += "\nkinds: NEED PROPOSE CLAIM COMMIT ATTEST DECIDE FINALIZE YIELD "
+            "RELEASE\n       UPDATE_PLAN ATTEST_PLAN CHALLENGE INVALIDATE "
+            "RECONCILE CHECKPOINT\n";
   return text;
 }
 

@@ -10,6 +10,6 @@
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   canswarm::cli::context ctx{std::cout, std::cerr,
-                             canswarm::config::read_environment()};
+                             canswarm::config::read_environment(), &std::cin};
   return canswarm::cli::run(args, ctx);
 }

@@ -9,6 +9,11 @@
 //   canswarm keygen  [options]   write a new Ed25519 key file
 //   canswarm p2pd    [go p2pd flags]  a node driven through the p2pd
 //                                     control API (libp2p interop runner)
+//   canswarm publish   [options]  sign and publish one envelope through a
+//                                 node's control API (agent tool)
+//   canswarm subscribe [options]  print a thread's verified envelopes as
+//                                 JSON lines (agent tool)
+//   canswarm peers     [options]  list a node's connected peers
 //
 // Options that set configuration variables become config flag overrides
 // (precedence flag > environment > .env > default). Exit codes: 0 success,
@@ -30,9 +35,20 @@ inline constexpr int exit_failure = 1; ///< Runtime failure.
 inline constexpr int exit_usage = 2; ///< Bad usage or configuration.
 
 /// The subcommands.
-enum class command { none, node, config, peer_id, keygen, p2pd };
+enum class command {
+  none,
+  node,
+  config,
+  peer_id,
+  keygen,
+  p2pd,
+  publish,
+  subscribe,
+  peers
+};
 
-/// Returns "node", "config", "peer-id", "keygen", "p2pd" ("" for none).
+/// Returns "node", "config", "peer-id", "keygen", "p2pd", "publish",
+/// "subscribe", "peers" ("" for none).
 const char* to_string(command);
 
 /// A parsed command line.
@@ -50,6 +66,8 @@ struct options {
   std::map<std::string, std::string> flags;
   /// p2pd: the arguments after the command, in go p2pd's syntax.
   std::vector<std::string> p2pd_args;
+  /// Agent tools: option name (e.g. "--thread") -> value.
+  std::map<std::string, std::string> tool_args;
 };
 
 /// Parses the arguments after argv[0]. Errors (unknown subcommand or
@@ -65,6 +83,9 @@ struct context {
   std::ostream& err;
   /// The process environment (config input).
   std::map<std::string, std::string> environment;
+  /// Standard input (`canswarm publish` reads its payload from it when
+  /// --payload is absent); nullptr = none.
+  std::istream* in = nullptr;
 };
 
 /// Runs the command line; returns the process exit code.

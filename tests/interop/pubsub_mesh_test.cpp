@@ -32,20 +32,10 @@ fs::path suite_dir() {
 
 /// Locates `node` in PATH, or fails the test loudly.
 std::string find_node() {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    auto end = dirs.find(':', start);
-    if (end == std::string::npos)
-      end = dirs.size();
-    auto candidate = fs::path{dirs.substr(start, end - start)} / "node";
-    if (fs::exists(candidate))
-      return candidate.string();
-    start = end + 1;
-  }
-  FAIL("INTEROP TEST CANNOT RUN: no `node` in PATH; run scripts/setup.sh");
-  return {};
+  auto node = find_in_path("node");
+  if (!node)
+    FAIL("INTEROP TEST CANNOT RUN: no `node` in PATH; run scripts/setup.sh");
+  return *node;
 }
 
 constexpr int canswarm_nodes = 3;

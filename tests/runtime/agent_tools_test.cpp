@@ -23,33 +23,22 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// Pub/sub-ready settings for the agent-tools nodes (`extra` overrides).
+std::map<std::string, std::string>
+agent_node_env(std::map<std::string, std::string> extra) {
+  std::map<std::string, std::string> env{{"P2P_MDNS_ENABLED", "false"},
+                                         {"LOG_LEVEL", "INFO"},
+                                         {"GOSSIPSUB_HEARTBEAT_INTERVAL",
+                                          "0.2"}};
+  for (auto& [k, v] : extra)
+    env[k] = v;
+  return env;
+}
+
 /// A running node with its control address.
-struct node_proc {
-  test::temp_dir dir;
-  multiaddr control;
-  std::unique_ptr<test::child_process> proc;
-  test::banner b;
-
-  explicit node_proc(std::map<std::string, std::string> extra = {}) {
-    control = *multiaddr::parse("/ip4/127.0.0.1/tcp/"
-                                + std::to_string(test::free_tcp_port()));
-    auto opts = test::node_options(dir);
-    opts.env["P2P_CONTROL_ADDR"] = control.to_string();
-    opts.env["P2P_MDNS_ENABLED"] = "false";
-    opts.env["LOG_LEVEL"] = "INFO";
-    opts.env["GOSSIPSUB_HEARTBEAT_INTERVAL"] = "0.2";
-    for (auto& [k, v] : extra)
-      opts.env[k] = v;
-    proc = std::make_unique<test::child_process>(opts);
-    b = test::read_banner(*proc);
-  }
-
-  ~node_proc() {
-    if (proc) {
-      proc->signal(SIGTERM);
-      proc->wait(10s);
-    }
-  }
+struct node_proc : test::control_node {
+  explicit node_proc(std::map<std::string, std::string> extra = {})
+      : control_node(agent_node_env(std::move(extra))) {}
 
   runtime::control_client client() {
     auto c = runtime::control_client::connect(control);

@@ -6,11 +6,14 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <memory>
 #include <regex>
+#include <signal.h>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "canswarm/multiformats/multiaddr.hpp"
 #include "support/process.hpp"
 
 namespace canswarm::test {
@@ -52,5 +55,35 @@ inline banner read_banner(child_process& node) {
     result.addrs.push_back(a);
   return result;
 }
+
+/// A running `canswarm node` with its control API on a free loopback port;
+/// stopped with SIGTERM when destroyed. `extra` adds or overrides variables.
+struct control_node {
+  temp_dir dir;
+  multiaddr control;
+  std::unique_ptr<child_process> proc;
+  banner b;
+
+  explicit control_node(const std::map<std::string, std::string>& extra = {}) {
+    control = *multiaddr::parse("/ip4/127.0.0.1/tcp/"
+                                + std::to_string(free_tcp_port()));
+    auto opts = node_options(dir);
+    opts.env["P2P_CONTROL_ADDR"] = control.to_string();
+    for (auto& [k, v] : extra)
+      opts.env[k] = v;
+    proc = std::make_unique<child_process>(opts);
+    b = read_banner(*proc);
+  }
+
+  control_node(const control_node&) = delete;
+  control_node& operator=(const control_node&) = delete;
+
+  ~control_node() {
+    if (proc) {
+      proc->signal(SIGTERM);
+      proc->wait(10s);
+    }
+  }
+};
 
 } // namespace canswarm::test

@@ -20,29 +20,8 @@ using namespace std::chrono_literals;
 namespace {
 
 /// A running node with its control address.
-struct node_proc {
-  test::temp_dir dir;
-  multiaddr control;
-  std::unique_ptr<test::child_process> proc;
-  test::banner b;
-
-  explicit node_proc(std::map<std::string, std::string> extra = {}) {
-    control = *multiaddr::parse("/ip4/127.0.0.1/tcp/"
-                                + std::to_string(test::free_tcp_port()));
-    auto opts = test::node_options(dir);
-    opts.env["P2P_CONTROL_ADDR"] = control.to_string();
-    for (auto& [k, v] : extra)
-      opts.env[k] = v;
-    proc = std::make_unique<test::child_process>(opts);
-    b = test::read_banner(*proc);
-  }
-
-  ~node_proc() {
-    if (proc) {
-      proc->signal(SIGTERM);
-      proc->wait(10s);
-    }
-  }
+struct node_proc : test::control_node {
+  using control_node::control_node;
 
   p2pd::response call(const p2pd::request& req) {
     auto c = test::control_client::connect(control);

@@ -298,4 +298,21 @@ std::vector<std::string> split_lines(const std::string& text) {
   return result;
 }
 
+std::optional<std::string> find_in_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    auto end = dirs.find(':', start);
+    if (end == std::string::npos)
+      end = dirs.size();
+    auto candidate = std::filesystem::path{dirs.substr(start, end - start)}
+                     / name;
+    if (::access(candidate.c_str(), X_OK) == 0)
+      return candidate.string();
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
 } // namespace canswarm::test

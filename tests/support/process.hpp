@@ -96,6 +96,10 @@ std::string canswarm_binary();
 /// Returns a TCP port on 127.0.0.1 that was free a moment ago.
 std::uint16_t free_tcp_port();
 
+/// The first executable called `name` in PATH (or /usr/bin:/bin when PATH
+/// is unset), or nullopt. Callers fail loudly when a tool is missing.
+std::optional<std::string> find_in_path(const std::string& name);
+
 /// Returns whether a TCP connection to host:port (numeric IPv4/IPv6)
 /// succeeds within `timeout`.
 bool can_connect(const std::string& host, std::uint16_t port,

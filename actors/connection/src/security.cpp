@@ -78,12 +78,6 @@ void secure_channel::take_control_output(bytes& out) {
     append(out, t->take_output());
 }
 
-bool secure_channel::wants_control_output() const {
-  // TLS control records are rare (KeyUpdate, alerts); the caller asks after
-  // every decrypt, so "maybe" is the honest cheap answer.
-  return std::holds_alternative<tls::session>(impl_);
-}
-
 // -- security_handshake -------------------------------------------------------
 
 namespace {

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "support/process.hpp"
+
 namespace canswarm::test {
 
 namespace {
@@ -18,18 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string find_node() {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    auto end = dirs.find(':', start);
-    if (end == std::string::npos)
-      end = dirs.size();
-    fs::path candidate = fs::path{dirs.substr(start, end - start)} / "node";
-    if (::access(candidate.c_str(), X_OK) == 0)
-      return candidate.string();
-    start = end + 1;
-  }
+  if (auto node = test::find_in_path("node"))
+    return *node;
   throw std::runtime_error(
     "INTEROP TEST CANNOT RUN: no `node` binary in PATH. Install Node.js "
     "(Debian: apt-get install nodejs npm) and run `npm ci` in "

@@ -44,9 +44,6 @@ public:
   /// as a KeyUpdate answer or an alert) to `out`.
   void take_control_output(bytes& out);
 
-  /// Whether `take_control_output` would append anything.
-  bool wants_control_output() const;
-
 private:
   std::variant<noise::session, tls::session, plain> impl_;
 };

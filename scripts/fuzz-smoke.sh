@@ -11,6 +11,7 @@
 #   BUILD_DIR       build directory (default build-fuzz)
 #   JOBS            build parallelism (default 2)
 #   FUZZ_ARTIFACTS  crash / timeout inputs (default $BUILD_DIR/fuzz-artifacts)
+#   FUZZ_PARALLEL   targets fuzzed at the same time (default 1)
 # New corpus entries go to $BUILD_DIR/fuzz-scratch/<target>; the committed
 # corpus is only read.
 set -euo pipefail
@@ -43,44 +44,78 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Prints "<value>" of "stat::<name>: <value>" from a libFuzzer log.
 stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
 
-rows=()
-failed=()
-for t in "${targets[@]}"; do
-  exe=$build/tests/fuzz/fuzz_$t
-  corpus=tests/fuzz/corpus/$t
-  log=$build/fuzz-$t.log
+parallel=${FUZZ_PARALLEL:-1}
+results=$build/fuzz-smoke-results
+rm -rf "$results"
+mkdir -p "$results"
+
+# Fuzzes target $1; writes its table row to $results/<target>.row and, on
+# failure, the triage lines to $results/<target>.failed.
+fuzz_one() {
+  local t=$1
+  local exe=$build/tests/fuzz/fuzz_$t
+  local corpus=tests/fuzz/corpus/$t
+  local log=$build/fuzz-$t.log
+  local status=ok
   mkdir -p "$scratch/$t"
-  args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10
-        -rss_limit_mb=2048 -artifact_prefix="$artifacts/$t-")
+  local args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10
+              -rss_limit_mb=2048 -artifact_prefix="$artifacts/$t-")
   [[ -f tests/fuzz/dict/$t.dict ]] && args+=(-dict="tests/fuzz/dict/$t.dict")
-  echo "== fuzz_$t for ${seconds}s"
-  status=ok
+  if [[ ! -x $exe ]]; then
+    echo "   $exe was not built" >"$results/$t.failed"
+    printf '%-20s %-7s\n' "$t" MISSING >"$results/$t.row"
+    return
+  fi
   if ! "$exe" "${args[@]}" "$scratch/$t" "$corpus" >"$log" 2>&1; then
     status=FAILED
-    failed+=("$t")
-    grep -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|runtime error|SUMMARY' \
-      "$log" | head -5 || true
-    artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
-    if [[ -n $artifact ]]; then
-      echo "   input:     $artifact"
-      echo "   reproduce: $exe $artifact"
-      echo "   minimise:  $exe -minimize_crash=1 -runs=100000 $artifact"
-    fi
-    echo "   log:       $log"
+    {
+      grep -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|runtime error|SUMMARY' \
+        "$log" | head -5 || true
+      local artifact
+      artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+      if [[ -n $artifact ]]; then
+        echo "   input:     $artifact"
+        echo "   reproduce: $exe $artifact"
+        echo "   minimise:  $exe -minimize_crash=1 -runs=100000 $artifact"
+      fi
+      echo "   log:       $log"
+    } >"$results/$t.failed"
   fi
+  local done_line cov
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
-  rows+=("$(printf '%-20s %-7s %12s %10s %7s %6s' "$t" "$status" \
+  printf '%-20s %-7s %12s %10s %7s %6s\n' "$t" "$status" \
     "$(stat number_of_executed_units "$log")" \
     "$(stat average_exec_per_sec "$log")" "${cov:--}" \
-    "$(stat new_units_added "$log")")")
+    "$(stat new_units_added "$log")" >"$results/$t.row"
+}
+
+running=0
+for t in "${targets[@]}"; do
+  echo "== fuzz_$t for ${seconds}s"
+  fuzz_one "$t" &
+  running=$((running + 1))
+  if [[ $running -ge $parallel ]]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+
+failed=()
+for t in "${targets[@]}"; do
+  if [[ -f $results/$t.failed || ! -f $results/$t.row ]]; then
+    failed+=("$t")
+    echo "fuzz_$t FAILED"
+    cat "$results/$t.failed" 2>/dev/null || echo "   no result"
+  fi
 done
 
 echo
 printf '%-20s %-7s %12s %10s %7s %6s\n' target status execs execs/s cov new
-for r in "${rows[@]}"; do echo "$r"; done
+for t in "${targets[@]}"; do cat "$results/$t.row" 2>/dev/null || true; done
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "fuzz-smoke: FAILED: ${failed[*]} (logs in $root/$build)" >&2
   exit 1
 fi
-echo "fuzz-smoke: ${#targets[@]} targets, ${seconds}s each, no crash"
+echo "fuzz-smoke: ${#targets[@]} targets, ${seconds}s each ($parallel at a time), no crash"

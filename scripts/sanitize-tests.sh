@@ -8,7 +8,10 @@
 #   default regex: ^(protocols_|config|fuzz_replay_)  (protocol suites,
 #   configuration, and every fuzz corpus / crash regression)
 # Environment: BUILD_DIR (build-asan), JOBS (2), extra ctest arguments in
-#   CTEST_ARGS (e.g. "-E slow_suite").
+#   CTEST_ARGS (e.g. "-E slow_suite"), extra configure arguments in
+#   CMAKE_ARGS. With CC=clang CXX=clang++ CMAKE_ARGS=-DCANSWARM_FUZZ=ON the
+#   same build also holds the libFuzzer targets (scripts/ci-hostile.sh):
+#   fuzz_replay_<name> then runs fuzz_<name> -runs=0 over the corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build-asan}
@@ -16,11 +19,13 @@ regex=${1:-'^(protocols_|config|fuzz_replay_)'}
 jobs=${JOBS:-2}
 start=$(date +%s)
 
+# shellcheck disable=SC2086
 cmake -S . -B "$build" -G Ninja -DCANSWARM_SANITIZE=ON \
-  -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+  -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" ${CMAKE_ARGS:-} >/dev/null
 # The executables behind the selected tests: canswarm_test(<name>) builds
 # test_<name>, canswarm_fuzz_target builds fuzz_replay_<name> (= the test
-# name). Only targets ninja knows are kept.
+# name), or fuzz_<name> with CANSWARM_FUZZ=ON. Only targets ninja knows are
+# kept.
 mapfile -t names < <(ctest --test-dir "$build" -N -R "$regex" 2>/dev/null \
   | sed -n 's/^ *Test *#[0-9]*: *//p')
 known=$(ninja -C "$build" -t targets all | sed 's/:.*//')
@@ -30,6 +35,8 @@ for n in "${names[@]}"; do
     exes+=("test_$n")
   elif grep -qx "$n" <<<"$known"; then
     exes+=("$n")
+  elif grep -qx "fuzz_${n#fuzz_replay_}" <<<"$known"; then
+    exes+=("fuzz_${n#fuzz_replay_}")
   fi
 done
 if [[ ${#exes[@]} -eq 0 ]]; then

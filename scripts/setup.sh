@@ -11,6 +11,9 @@ packages=(
   libprotobuf-dev protobuf-compiler libfmt-dev doctest-dev
   prometheus-cpp-dev
   iproute2 iptables procps psmisc python3 python3-yaml
+  # Hostile-input checks (scripts/ci-hostile.sh, valgrind-tests.sh): clang
+  # with its libFuzzer / sanitizer runtimes, llvm-cov, valgrind.
+  clang libclang-rt-14-dev llvm valgrind
 )
 # Node.js runs the js-libp2p interop peers; keep an existing (newer) one.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)

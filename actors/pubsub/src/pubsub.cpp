@@ -387,6 +387,38 @@ std::uint64_t remove_subscriber(ps_self self, const std::string& topic,
   return left;
 }
 
+pubsub_report make_report(const pubsub_state& st) {
+  pubsub_report out;
+  const auto& rs = st.router->stats();
+  for (auto& [topic, list] : st.subscribers)
+    out.topics.push_back(topic);
+  out.published = rs.messages_published;
+  out.received = rs.messages_received;
+  out.delivered = rs.messages_delivered;
+  out.duplicates = rs.messages_duplicate;
+  out.ignored = rs.messages_ignored;
+  out.graylisted = rs.rpcs_graylisted;
+  out.outbound_dropped = rs.outbound_dropped;
+  for (std::size_t i = 0; i < gossipsub::reject_reason_count; ++i)
+    if (rs.rejected[i] > 0)
+      out.rejected.emplace_back(gossipsub::to_string(
+                                  static_cast<gossipsub::reject_reason>(i)),
+                                rs.rejected[i]);
+  std::vector<std::pair<std::string, std::vector<peer_id>>> meshes;
+  for (auto& topic : out.topics)
+    meshes.emplace_back(topic, st.router->mesh_peers(topic));
+  for (auto& peer : st.router->topic_peers(std::string{})) {
+    pubsub_peer_score x;
+    x.peer = peer;
+    x.score = st.router->score(peer);
+    for (auto& [topic, mesh] : meshes)
+      if (std::find(mesh.begin(), mesh.end(), peer) != mesh.end())
+        x.mesh_topics.push_back(topic);
+    out.peers.push_back(std::move(x));
+  }
+  return out;
+}
+
 pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
                                    gossipsub::router router) {
   auto& st = self->state;
@@ -488,6 +520,7 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
     [self](pubsub_peers_atom, std::string& topic) {
       return self->state.router->topic_peers(topic);
     },
+    [self](pubsub_report_atom) { return make_report(self->state); },
     [self](pubsub_tick_atom) { on_tick(self); },
     [self](stream_opened& x) { on_inbound_opened(self, x); },
     [self](stream_data& x) { on_inbound_data(self, x); },

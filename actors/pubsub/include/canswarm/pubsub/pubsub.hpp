@@ -52,6 +52,7 @@ using pubsub_publish_atom = caf::atom_constant<caf::atom("pspub")>;
 using pubsub_topics_atom = caf::atom_constant<caf::atom("pstopics")>;
 using pubsub_peers_atom = caf::atom_constant<caf::atom("pspeers")>;
 using pubsub_tick_atom = caf::atom_constant<caf::atom("pstick")>;
+using pubsub_report_atom = caf::atom_constant<caf::atom("psreport")>;
 
 /// The CAF error category of pub/sub request failures (see wrap_error).
 inline constexpr caf::atom_value pubsub_error_category = caf::atom("pubsub");
@@ -80,6 +81,42 @@ typename Inspector::result_type inspect(Inspector& f, pubsub_message& x) {
            x.seqno, x.signature, x.key, x.received_from);
 }
 
+/// A connected pub/sub peer as the router sees it.
+struct pubsub_peer_score {
+  peer_id peer;
+  double score = 0; ///< The v1.1 peer score (0 with scoring off).
+  std::vector<std::string> mesh_topics; ///< Local topics whose mesh it is in.
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pubsub_peer_score& x) {
+  return f(caf::meta::type_name("pubsub_peer_score"), x.peer, x.score,
+           x.mesh_topics);
+}
+
+/// The pub/sub service's counters and peers (for stats and inspection).
+struct pubsub_report {
+  std::vector<std::string> topics; ///< Local topics.
+  std::uint64_t published = 0; ///< Messages we published.
+  std::uint64_t received = 0; ///< Message entries received from peers.
+  std::uint64_t delivered = 0; ///< Valid, new messages (delivered locally).
+  std::uint64_t duplicates = 0; ///< Already seen.
+  std::uint64_t ignored = 0; ///< The validator said ignore (e.g. replays).
+  std::uint64_t graylisted = 0; ///< RPCs ignored: sender graylisted.
+  std::uint64_t outbound_dropped = 0; ///< Per-peer queue full.
+  /// Refusals by router reason ("invalid_signature", "validator_rejected",
+  /// ...; only reasons with a count).
+  std::vector<std::pair<std::string, std::uint64_t>> rejected;
+  std::vector<pubsub_peer_score> peers; ///< Connected pub/sub peers.
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pubsub_report& x) {
+  return f(caf::meta::type_name("pubsub_report"), x.topics, x.published,
+           x.received, x.delivered, x.duplicates, x.ignored, x.graylisted,
+           x.outbound_dropped, x.rejected, x.peers);
+}
+
 /// Receives the messages of its topics.
 using pubsub_subscriber_actor = caf::typed_actor<
   caf::reacts_to<pubsub_message>>;
@@ -102,6 +139,8 @@ using pubsub_actor = component_actor::extend<
   caf::replies_to<pubsub_topics_atom>::with<std::vector<std::string>>,
   // Returns the peers known to subscribe to a topic (empty: any topic).
   caf::replies_to<pubsub_peers_atom, std::string>::with<std::vector<peer_id>>,
+  // Returns the counters and every connected pub/sub peer with its score.
+  caf::replies_to<pubsub_report_atom>::with<pubsub_report>,
   // Internal: the router's deadline passed.
   caf::reacts_to<pubsub_tick_atom>>::extend_with<stream_handler_actor>::
   extend_with<connection_event_actor>;

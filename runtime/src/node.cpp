@@ -324,8 +324,10 @@ root_supervisor_config(const config::settings& s,
       cc.self = parts->id;
       cc.connection_timeout = timeout;
       cc.sticky_bound = parts->control_bound;
-      if (opts.pubsub)
+      if (opts.pubsub) {
         cc.pubsub = parts->pubsub;
+        cc.gate = parts->gate;
+      }
       cfg.children.push_back({"control", "control-server",
                               [parts, cc](caf::actor_system& sys) {
                                 auto c = cc;

@@ -101,6 +101,8 @@ struct connection_context {
   std::uint64_t number = 0; ///< For log lines.
   /// Null: the node runs without pub/sub.
   std::shared_ptr<pubsub_locator> pubsub;
+  /// Null: no envelope gate (CANSWARM_STATS reports "envelopes": null).
+  std::shared_ptr<ingress_gate> gate;
 };
 
 /// A control connection after SUBSCRIBE.

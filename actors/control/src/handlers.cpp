@@ -148,6 +148,44 @@ void on_stream_handler(connection_ptr self,
           fail_with(self, "STREAM_HANDLER: "));
 }
 
+/// Answers with the stats document once the pub/sub report (if any) is in.
+void finish_stats(connection_ptr self, const std::vector<peer_entry>& conns,
+                  const pubsub_report* report) {
+  auto& st = self->state;
+  stats_inputs in;
+  in.self = st.ctx.self;
+  in.connections = &conns;
+  in.pubsub = report;
+  envelope::gate_stats gate;
+  if (st.ctx.gate) {
+    std::lock_guard<std::mutex> guard{st.ctx.gate->mtx};
+    gate = st.ctx.gate->gate.stats();
+    in.gate = &gate;
+  }
+  auto resp = p2pd::ok_response();
+  resp.canswarm_stats = stats_json(in);
+  finish_request(self, resp);
+}
+
+void on_canswarm_stats(connection_ptr self) {
+  go_busy(self);
+  self->request(self->state.ctx.swarm, internal_timeout, peers_atom::value)
+    .then(
+      [self](std::vector<peer_entry>& conns) {
+        auto& ctx = self->state.ctx;
+        auto ps = ctx.pubsub ? ctx.pubsub->get() : pubsub_actor{};
+        if (!ps) {
+          finish_stats(self, conns, nullptr);
+          return;
+        }
+        self->request(ps, internal_timeout, pubsub_report_atom::value)
+          .then([self, conns](pubsub_report&
+                                report) { finish_stats(self, conns, &report); },
+                fail_with(self, "CANSWARM_STATS: "));
+      },
+      fail_with(self, "CANSWARM_STATS: "));
+}
+
 } // namespace
 
 void go_busy(connection_ptr self) {
@@ -171,6 +209,7 @@ void handle_request(connection_ptr self, p2pd::request& req) {
       on_stream_handler(self, *req.stream_handler);
       return;
     case request_type::pubsub: handle_pubsub(self, *req.pubsub); return;
+    case request_type::canswarm_stats: on_canswarm_stats(self); return;
     default:
       send_response(self, p2pd::error_response(unsupported_message(req.type)));
   }

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include <fmt/format.h>
 
 #include "canswarm/control/limits.hpp"
 #include "canswarm/gossipsub/limits.hpp"
+#include "canswarm/json.hpp"
 #include "canswarm/p2pd/codec.hpp"
 
 namespace canswarm::control {
@@ -239,6 +241,76 @@ p2pd::ps_message to_ps_message(const pubsub_message& msg) {
   out.topic_ids.push_back(msg.topic);
   out.signature = present(msg.signature);
   out.key = present(msg.key);
+  return out;
+}
+
+namespace {
+
+void append_counts(
+  std::string& out,
+  const std::vector<std::pair<std::string, std::uint64_t>>& xs) {
+  out += '{';
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    out += fmt::format("{}{}:{}", i == 0 ? "" : ",", json_string(xs[i].first),
+                       xs[i].second);
+  out += '}';
+}
+
+} // namespace
+
+std::string stats_json(const stats_inputs& in) {
+  std::string out = "{\"peer_id\":" + json_string(in.self.to_string());
+  std::vector<peer_id> distinct;
+  if (in.connections != nullptr)
+    for (const auto& c : *in.connections)
+      if (std::find(distinct.begin(), distinct.end(), c.peer) == distinct.end())
+        distinct.push_back(c.peer);
+  out += fmt::format(",\"connected_peers\":{},\"connections\":{}",
+                     distinct.size(),
+                     in.connections != nullptr ? in.connections->size() : 0);
+  out += ",\"pubsub\":";
+  if (in.pubsub == nullptr) {
+    out += "null";
+  } else {
+    const auto& r = *in.pubsub;
+    out += "{\"topics\":[";
+    for (std::size_t i = 0; i < r.topics.size(); ++i)
+      out += (i == 0 ? "" : ",") + json_string(r.topics[i]);
+    out += fmt::format("],\"published\":{},\"received\":{},\"delivered\":{},"
+                       "\"duplicates\":{},\"ignored\":{},\"graylisted\":{},"
+                       "\"outbound_dropped\":{},\"rejected\":",
+                       r.published, r.received, r.delivered, r.duplicates,
+                       r.ignored, r.graylisted, r.outbound_dropped);
+    append_counts(out, r.rejected);
+    out += ",\"peers\":[";
+    for (std::size_t i = 0; i < r.peers.size(); ++i) {
+      const auto& p = r.peers[i];
+      out += fmt::format("{}{{\"peer\":{},\"score\":{:.3f},\"mesh\":[",
+                         i == 0 ? "" : ",", json_string(p.peer.to_string()),
+                         std::isfinite(p.score) ? p.score : 0.0);
+      for (std::size_t k = 0; k < p.mesh_topics.size(); ++k)
+        out += (k == 0 ? "" : ",") + json_string(p.mesh_topics[k]);
+      out += "]}";
+    }
+    out += "]}";
+  }
+  out += ",\"envelopes\":";
+  if (in.gate == nullptr) {
+    out += "null";
+  } else {
+    std::vector<std::pair<std::string, std::uint64_t>> rejected;
+    for (std::size_t i = 0; i < envelope::reject_reason_count; ++i)
+      if (in.gate->rejected[i] > 0)
+        rejected.emplace_back(envelope::to_string(
+                                static_cast<envelope::reject_reason>(i)),
+                              in.gate->rejected[i]);
+    out += fmt::format("{{\"accepted\":{},\"rejected_total\":{},"
+                       "\"rejected\":",
+                       in.gate->accepted, in.gate->total_rejected());
+    append_counts(out, rejected);
+    out += '}';
+  }
+  out += '}';
   return out;
 }
 

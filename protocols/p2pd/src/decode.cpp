@@ -238,6 +238,8 @@ result<response> from_pb(const pb::Response& in) {
     store.protos = string_list(in.peerstore().protos());
     out.peer_store = std::move(store);
   }
+  if (in.has_canswarmstats())
+    out.canswarm_stats = in.canswarmstats();
   return out;
 }
 
@@ -260,7 +262,8 @@ error missing(request_type t, std::string_view field) {
 result<void> check_request(const request& r) {
   switch (r.type) {
     case request_type::identify:
-    case request_type::list_peers: return {};
+    case request_type::list_peers:
+    case request_type::canswarm_stats: return {};
     case request_type::connect:
       return r.connect ? result<void>{} : missing(r.type, "connect");
     case request_type::stream_open:

@@ -175,6 +175,8 @@ void to_pb(const response& in, pb::Response& out) {
     for (const auto& p : in.peer_store->protos)
       store.add_protos(p);
   }
+  if (in.canswarm_stats)
+    out.set_canswarmstats(*in.canswarm_stats);
 }
 
 template<class Pb, class T>

@@ -325,6 +325,18 @@ control_client::list_topic_peers(const std::optional<std::string>& topic) {
   return std::move(r->pubsub->peer_ids);
 }
 
+result<std::string> control_client::stats() {
+  p2pd::request req;
+  req.type = p2pd::request_type::canswarm_stats;
+  auto r = expect_ok(call(req));
+  if (!r)
+    return r.error();
+  if (!r->canswarm_stats)
+    return make_error(errc::protocol, "CANSWARM_STATS reply without stats "
+                                      "(not a canswarm node?)");
+  return std::move(*r->canswarm_stats);
+}
+
 result<void> control_client::publish(const std::string& topic,
                                      bytes_view data) {
   auto req = pubsub_request(p2pd::ps_request_type::publish);

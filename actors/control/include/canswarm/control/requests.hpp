@@ -22,6 +22,7 @@
 #include <caf/timespan.hpp>
 
 #include "canswarm/connection/messages.hpp"
+#include "canswarm/envelope/gate.hpp"
 #include "canswarm/error.hpp"
 #include "canswarm/p2pd/messages.hpp"
 #include "canswarm/pubsub/pubsub.hpp"
@@ -111,6 +112,21 @@ p2pd::response pubsub_peers_response(const std::vector<peer_id>& peers);
 /// The PSMessage streamed to a SUBSCRIBE client for a delivered message:
 /// topicIDs = [topic]; from, seqno, signature and key only when present.
 p2pd::ps_message to_ps_message(const pubsub_message& msg);
+
+/// What the CANSWARM_STATS document reports (canswarm extension).
+struct stats_inputs {
+  peer_id self;
+  const std::vector<peer_entry>* connections = nullptr; ///< Swarm peers.
+  const pubsub_report* pubsub = nullptr; ///< Null: node without pub/sub.
+  const envelope::gate_stats* gate = nullptr; ///< Null: no envelope gate.
+};
+
+/// The CANSWARM_STATS JSON document: {"peer_id", "connected_peers",
+/// "connections", "pubsub": {topics, published, received, delivered,
+/// duplicates, ignored, graylisted, outbound_dropped, rejected{reason:n},
+/// peers[{peer, score, mesh}]}, "envelopes": {accepted, rejected_total,
+/// rejected{reason:n}}}; "pubsub" / "envelopes" are null when absent.
+std::string stats_json(const stats_inputs& in);
 
 /// The ERROR text for a request type this node does not implement yet,
 /// e.g. "unsupported: DHT is not implemented yet"; empty for implemented

@@ -55,6 +55,7 @@
 #include <caf/timespan.hpp>
 
 #include "canswarm/actors/supervisor.hpp"
+#include "canswarm/bus/bus.hpp"
 #include "canswarm/connection/swarm.hpp"
 #include "canswarm/control/interfaces.hpp"
 #include "canswarm/error.hpp"
@@ -80,6 +81,9 @@ struct server_config {
   /// The running pub/sub service (null: the node runs without pub/sub and
   /// PUBSUB requests are answered with ERROR "pub/sub is not enabled").
   std::shared_ptr<pubsub_locator> pubsub;
+  /// The envelope ingress gate (CANSWARM_STATS reports its counters; null:
+  /// none).
+  std::shared_ptr<ingress_gate> gate;
   /// The address bound by the first instance (filled by it), so a restarted
   /// server binds the same port. Null: always bind `control_addr`.
   std::shared_ptr<multiaddr> sticky_bound;

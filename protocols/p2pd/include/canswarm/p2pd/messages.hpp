@@ -57,6 +57,8 @@ enum class request_type : int {
   disconnect = 7,
   pubsub = 8,
   peerstore = 9, ///< js daemon only.
+  /// canswarm extension: node counters as JSON (Response::canswarm_stats).
+  canswarm_stats = 100,
 };
 
 /// Response.Type.
@@ -271,6 +273,8 @@ struct response {
   std::vector<peer_info> peers;
   std::optional<ps_response> pubsub;
   std::optional<peerstore_response> peer_store;
+  /// canswarm extension (field 100): the CANSWARM_STATS JSON document.
+  std::optional<std::string> canswarm_stats;
   friend bool operator==(const response&, const response&) = default;
 };
 

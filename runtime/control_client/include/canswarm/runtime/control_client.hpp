@@ -138,6 +138,10 @@ public:
   result<std::vector<bytes>>
   list_topic_peers(const std::optional<std::string>& topic);
 
+  /// CANSWARM_STATS (canswarm extension): the node's counters as a JSON
+  /// document (see control/requests.hpp stats_json).
+  result<std::string> stats();
+
   /// PUBSUB PUBLISH of `data` on `topic`.
   result<void> publish(const std::string& topic, bytes_view data);
 

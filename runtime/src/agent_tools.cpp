@@ -27,6 +27,7 @@
 #include "canswarm/envelope/topic.hpp"
 #include "canswarm/identity/key_file.hpp"
 #include "canswarm/identity/peer_id.hpp"
+#include "canswarm/json.hpp"
 #include "canswarm/runtime/control_client.hpp"
 
 namespace canswarm::cli {
@@ -93,62 +94,6 @@ bytes random_bytes(std::size_t n) {
     throw std::runtime_error("libsodium initialisation failed");
   bytes out(n);
   randombytes_buf(out.data(), out.size());
-  return out;
-}
-
-/// Returns whether `s` is well-formed UTF-8 (no overlongs, surrogates or
-/// code points over U+10FFFF).
-bool is_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80         ? 1
-                      : (c >> 5) == 6  ? 2
-                      : (c >> 4) == 14 ? 3
-                      : (c >> 3) == 30 ? 4
-                                       : 0;
-    if (len == 0 || i + len > s.size())
-      return false;
-    std::uint32_t cp = len == 1 ? c : c & (0x7f >> len);
-    for (std::size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80)
-        return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr std::uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return false;
-    i += len;
-  }
-  return true;
-}
-
-/// Returns `s` as a JSON string literal. Text that is not UTF-8 has each
-/// byte >= 0x80 escaped as \u00XX (read as Latin-1), so the line stays JSON.
-std::string json_string(std::string_view s) {
-  static constexpr char digits[] = "0123456789abcdef";
-  bool utf8 = is_utf8(s);
-  std::string out = "\"";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      default: break;
-    }
-    if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
-      out += "\\u00";
-      out += digits[c >> 4];
-      out += digits[c & 0xf];
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
   return out;
 }
 
@@ -265,13 +210,32 @@ int run_publish(const options& opts, context& ctx) {
   auto topic = envelope::p2p_topic(env->thread_id, env->kind);
   if (!topic)
     return report(ctx, "publish", {exit_usage, topic.error().message});
-  envelope::gate_enforcer gate;
-  auto verdict = gate.preflight_validate(*env, unix_now_ns());
-  if (!verdict.allowed)
-    return report(ctx, "publish",
-                  {exit_usage, std::string{"refused by the policy gate ("}
-                                 + envelope::to_string(verdict.code)
-                                 + "): " + verdict.reason});
+  auto forge = optional_arg(opts, "--forge");
+  if (forge) {
+    // A test tool for operators and the demo: the node publishes what it
+    // is given, so the receivers' ingress gate must refuse it.
+    if (*forge == "signature" && !env->signature.empty())
+      env->signature[0] ^= 0x01;
+    else if (*forge == "payload")
+      env->payload.push_back(static_cast<std::uint8_t>(' '));
+    else
+      return report(ctx, "publish",
+                    {exit_usage, "--forge: expected 'signature' or 'payload', "
+                                 "got '"
+                                   + *forge + "'"});
+    ctx.err << "canswarm publish: forging the " << *forge
+            << " of a signed envelope (no preflight): receivers must reject "
+               "it\n"
+            << std::flush;
+  } else {
+    envelope::gate_enforcer gate;
+    auto verdict = gate.preflight_validate(*env, unix_now_ns());
+    if (!verdict.allowed)
+      return report(ctx, "publish",
+                    {exit_usage, std::string{"refused by the policy gate ("}
+                                   + envelope::to_string(verdict.code)
+                                   + "): " + verdict.reason});
+  }
   auto wire = envelope::encode(*env);
   if (!wire)
     return report(ctx, "publish", {exit_usage, wire.error().message});
@@ -410,6 +374,21 @@ int run_peers(const options& opts, context& ctx) {
     ctx.out << '\n';
   }
   ctx.out << std::flush;
+  return exit_ok;
+}
+
+int run_stats(const options& opts, context& ctx) {
+  auto control = control_addr(opts);
+  if (!control)
+    return report(ctx, "stats", {exit_usage, control.error().message});
+  auto client = runtime::control_client::connect(*control);
+  if (!client)
+    return report(ctx, "stats", {exit_failure, client.error().message});
+  auto doc = client->stats();
+  if (!doc)
+    return report(ctx, "stats",
+                  {exit_failure, "CANSWARM_STATS: " + doc.error().message});
+  ctx.out << *doc << '\n' << std::flush;
   return exit_ok;
 }
 

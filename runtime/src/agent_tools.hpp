@@ -16,4 +16,7 @@ int run_subscribe(const options& opts, context& ctx);
 /// `canswarm peers`: lists the node's connected peers.
 int run_peers(const options& opts, context& ctx);
 
+/// `canswarm stats`: prints the node's counters (CANSWARM_STATS JSON).
+int run_stats(const options& opts, context& ctx);
+
 } // namespace canswarm::cli

@@ -138,7 +138,7 @@ std::string help_hint(const std::vector<std::string>& args) {
     if (!arg.starts_with("-")) {
       for (auto c : {command::node, command::config, command::peer_id,
                      command::keygen, command::p2pd, command::publish,
-                     command::subscribe, command::peers})
+                     command::subscribe, command::peers, command::stats})
         if (arg == to_string(c))
           return arg + " ";
       break;
@@ -172,6 +172,7 @@ int run(const std::vector<std::string>& args, context& ctx) {
     case command::publish: return run_publish(*opts, ctx);
     case command::subscribe: return run_subscribe(*opts, ctx);
     case command::peers: return run_peers(*opts, ctx);
+    case command::stats: return run_stats(*opts, ctx);
     case command::node: {
       auto cfg = load_config(*opts, ctx);
       if (!cfg)

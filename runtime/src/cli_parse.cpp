@@ -20,19 +20,15 @@ constexpr unsigned config_cmds = bit(command::node) | bit(command::config);
 constexpr unsigned key_cmds = bit(command::peer_id) | bit(command::keygen);
 constexpr unsigned all_cmds = config_cmds | key_cmds;
 constexpr unsigned tool_cmds = bit(command::publish) | bit(command::subscribe)
-                               | bit(command::peers);
+                               | bit(command::peers) | bit(command::stats);
 constexpr unsigned thread_cmds = bit(command::publish)
                                  | bit(command::subscribe);
 
 /// Every command word.
-constexpr std::array<command, 8> every_command = {command::node,
-                                                  command::config,
-                                                  command::peer_id,
-                                                  command::keygen,
-                                                  command::p2pd,
-                                                  command::publish,
-                                                  command::subscribe,
-                                                  command::peers};
+constexpr std::array<command, 9>
+  every_command = {command::node,      command::config, command::peer_id,
+                   command::keygen,    command::p2pd,   command::publish,
+                   command::subscribe, command::peers,  command::stats};
 
 /// One option: its name, value placeholder ("" = a switch), the
 /// configuration variable it sets ("" = none), whether repeats append
@@ -46,7 +42,7 @@ struct option_spec {
   std::string_view help;
 };
 
-constexpr std::array<option_spec, 20> specs{{
+constexpr std::array<option_spec, 21> specs{{
   {"--env-file", "PATH", "", false, all_cmds,
    "read variables from PATH instead of ./.env (must exist)"},
   {"--key-file", "PATH", "P2P_KEY_FILE", false, all_cmds,
@@ -80,6 +76,8 @@ constexpr std::array<option_spec, 20> specs{{
    "the payload (default: read from stdin)"},
   {"--lamport", "N", "", false, bit(command::publish),
    "the sender's Lamport time, >= 1 (default 1)"},
+  {"--forge", "WHAT", "", false, bit(command::publish),
+   "test tool: tamper after signing (signature or payload), skip preflight"},
   {"--count", "N", "", false, bit(command::subscribe),
    "stop after N envelopes"},
   {"--timeout", "SECONDS", "", false, bit(command::subscribe),
@@ -184,6 +182,7 @@ const char* to_string(command c) {
     case command::publish: return "publish";
     case command::subscribe: return "subscribe";
     case command::peers: return "peers";
+    case command::stats: return "stats";
   }
   return "";
 }
@@ -239,6 +238,7 @@ std::string help_text(command cmd) {
            "  publish   sign and publish one CAN Swarm envelope\n"
            "  subscribe print a thread's verified envelopes as JSON lines\n"
            "  peers     list the node's connected peers\n"
+           "  stats     print the node's counters as one JSON document\n"
            "\n"
            "Configuration comes from options, the environment and a .env\n"
            "file, in that order of precedence. Run 'canswarm <command> "
@@ -286,6 +286,16 @@ std::string help_text(command cmd) {
       break;
     case command::peers:
       text += "Prints one line per connected peer: '<peer id> <addr>...'.\n"
+              "Required: --control.\n\n";
+      break;
+    case command::stats:
+      text += "Prints the node's counters as one JSON line (control request "
+              "CANSWARM_STATS,\na canswarm extension): peer_id, "
+              "connected_peers, connections, pubsub\n{topics, published, "
+              "received, delivered, duplicates, ignored, graylisted,\n"
+              "outbound_dropped, rejected{reason: n}, peers[{peer, score, "
+              "mesh}]} and\nenvelopes {accepted, rejected_total, "
+              "rejected{reason: n}} (the ingress gate).\n"
               "Required: --control.\n\n";
       break;
     case command::none: break;

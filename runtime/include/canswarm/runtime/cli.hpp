@@ -14,6 +14,7 @@
 //   canswarm subscribe [options]  print a thread's verified envelopes as
 //                                 JSON lines (agent tool)
 //   canswarm peers     [options]  list a node's connected peers
+//   canswarm stats     [options]  print a node's counters (JSON)
 //
 // Options that set configuration variables become config flag overrides
 // (precedence flag > environment > .env > default). Exit codes: 0 success,
@@ -44,11 +45,12 @@ enum class command {
   p2pd,
   publish,
   subscribe,
-  peers
+  peers,
+  stats
 };
 
 /// Returns "node", "config", "peer-id", "keygen", "p2pd", "publish",
-/// "subscribe", "peers" ("" for none).
+/// "subscribe", "peers", "stats" ("" for none).
 const char* to_string(command);
 
 /// A parsed command line.

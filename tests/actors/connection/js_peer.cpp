@@ -28,7 +28,7 @@ std::string find_node() {
     "tests/interop/js; this test fails instead of skipping.");
 }
 
-fs::path js_dir() {
+fs::path js_dir(const std::string& subdir, const std::string& script) {
   const char* src = std::getenv("CANSWARM_SOURCE_DIR");
 #ifdef CANSWARM_SOURCE_DIR_FALLBACK
   if (src == nullptr)
@@ -37,10 +37,10 @@ fs::path js_dir() {
   if (src == nullptr)
     throw std::runtime_error("INTEROP TEST CANNOT RUN: CANSWARM_SOURCE_DIR "
                              "is not set (run it through ctest)");
-  auto dir = fs::path{src} / "tests" / "interop" / "js";
-  if (!fs::exists(dir / "peer.mjs") || !fs::exists(dir / "polyfill.mjs"))
+  auto dir = fs::path{src} / "tests" / "interop" / subdir;
+  if (!fs::exists(dir / script) || !fs::exists(dir / "polyfill.mjs"))
     throw std::runtime_error("INTEROP TEST CANNOT RUN: " + dir.string()
-                             + " lacks peer.mjs / polyfill.mjs");
+                             + " lacks " + script + " / polyfill.mjs");
   if (!fs::exists(dir / "node_modules" / "libp2p"))
     throw std::runtime_error(
       "INTEROP TEST CANNOT RUN: " + (dir / "node_modules").string()
@@ -118,15 +118,15 @@ json_string_array(const std::string& line, const std::string& key) {
   return out;
 }
 
-js_peer::js_peer() {
+js_peer::js_peer(const std::string& subdir, const std::string& script_name) {
   auto node = find_node();
-  auto dir = js_dir();
+  auto dir = js_dir(subdir, script_name);
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0
       || ::pipe2(err, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe2 failed");
   auto polyfill = (dir / "polyfill.mjs").string();
-  auto script = (dir / "peer.mjs").string();
+  auto script = (dir / script_name).string();
   pid_ = ::fork();
   if (pid_ < 0)
     throw std::runtime_error("fork failed");

@@ -30,9 +30,12 @@ json_string_array(const std::string& line, const std::string& key);
 /// One running js-libp2p peer.
 class js_peer {
 public:
-  /// Starts `node --import polyfill.mjs peer.mjs` from the directory
-  /// $CANSWARM_SOURCE_DIR/tests/interop/js and waits for its ready line.
-  js_peer();
+  /// Starts `node --import polyfill.mjs <script>` from the directory
+  /// $CANSWARM_SOURCE_DIR/tests/interop/<subdir> (default js/peer.mjs; e.g.
+  /// "suite", "gossip_peer.mjs" for the gossipsub peer) and waits for its
+  /// ready line.
+  explicit js_peer(const std::string& subdir = "js",
+                   const std::string& script = "peer.mjs");
   ~js_peer();
 
   js_peer(const js_peer&) = delete;

@@ -316,3 +316,68 @@ TEST_CASE("PUBSUB: a delivered message becomes the PSMessage go streams") {
   CHECK(b.data == bytes{});
   CHECK(p2pd::encode_ps_message(b) == bytes{0x12, 0x00, 0x22, 0x01, 't'});
 }
+
+TEST_CASE("CANSWARM_STATS: the request and its JSON reply round-trip") {
+  p2pd::request req;
+  req.type = p2pd::request_type::canswarm_stats;
+  auto decoded = p2pd::decode_request(p2pd::encode_request(req));
+  REQUIRE(decoded);
+  CHECK(decoded->type == p2pd::request_type::canswarm_stats);
+  CHECK(std::string{p2pd::to_string(req.type)} == "CANSWARM_STATS");
+  auto resp = p2pd::ok_response();
+  resp.canswarm_stats = R"({"peer_id":"x"})";
+  auto back = p2pd::decode_response(p2pd::encode_response(resp));
+  REQUIRE(back);
+  CHECK(back->canswarm_stats == resp.canswarm_stats);
+  // A go or js daemon's reply has no such field.
+  auto plain = p2pd::decode_response(
+    p2pd::encode_response(p2pd::ok_response()));
+  REQUIRE(plain);
+  CHECK_FALSE(plain->canswarm_stats);
+}
+
+TEST_CASE("CANSWARM_STATS: the document counts peers, pub/sub and the gate") {
+  auto self = new_peer();
+  auto a = new_peer();
+  auto b = new_peer();
+  std::vector<peer_entry> conns{
+    {a, conn_id{1}, ma("/ip4/127.0.0.1/tcp/1000"), {}},
+    {a, conn_id{2}, ma("/ip4/127.0.0.1/tcp/1001"), {}},
+    {b, conn_id{3}, ma("/ip4/127.0.0.1/tcp/2000"), {}},
+  };
+  pubsub_report report;
+  report.topics = {"/swarm/thread/t/need"};
+  report.published = 3;
+  report.received = 7;
+  report.delivered = 5;
+  report.rejected = {{"validator_rejected", 2}};
+  report.peers = {{a, -12.5, {"/swarm/thread/t/need"}}, {b, 1.25, {}}};
+  envelope::gate_stats gate;
+  gate.accepted = 5;
+  gate
+    .rejected[static_cast<std::size_t>(envelope::reject_reason::bad_signature)]
+    = 2;
+  stats_inputs in{self, &conns, &report, &gate};
+  auto doc = stats_json(in);
+  INFO(doc);
+  CHECK(doc.starts_with("{\"peer_id\":\"" + self.to_string() + "\""));
+  CHECK(doc.find("\"connected_peers\":2,\"connections\":3")
+        != std::string::npos);
+  CHECK(doc.find("\"published\":3,\"received\":7,\"delivered\":5")
+        != std::string::npos);
+  CHECK(doc.find("\"rejected\":{\"validator_rejected\":2}")
+        != std::string::npos);
+  CHECK(doc.find("{\"peer\":\"" + a.to_string()
+                 + "\",\"score\":-12.500,\"mesh\":[\"/swarm/thread/t/need\"]}")
+        != std::string::npos);
+  CHECK(
+    doc.find("{\"peer\":\"" + b.to_string() + "\",\"score\":1.250,\"mesh\":[]}")
+    != std::string::npos);
+  CHECK(doc.ends_with("\"envelopes\":{\"accepted\":5,\"rejected_total\":2,"
+                      "\"rejected\":{\"bad_signature\":2}}}"));
+  // Without pub/sub and gate both objects are null.
+  stats_inputs bare{self, &conns, nullptr, nullptr};
+  auto doc2 = stats_json(bare);
+  CHECK(doc2.find("\"pubsub\":null") != std::string::npos);
+  CHECK(doc2.ends_with("\"envelopes\":null}"));
+}

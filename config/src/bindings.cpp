@@ -199,6 +199,33 @@ std::string format_muxers(const settings& values) {
   return join(values.muxers);
 }
 
+/// Longest gossipsub topic (gossipsub/limits.hpp max_topic_size; this
+/// library does not link the gossipsub one).
+constexpr std::size_t max_topic_bytes = 256;
+
+std::optional<std::string> parse_topics(std::string_view text, settings& out) {
+  auto items = split_list(text);
+  if (items.size() > max_list_items)
+    return std::to_string(items.size()) + " topics, expected at most "
+           + std::to_string(max_list_items);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].size() > max_topic_bytes)
+      return quote(items[i]) + " is longer than "
+             + std::to_string(max_topic_bytes)
+             + " bytes, expected comma-separated gossipsub topics";
+    if (std::find(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(i),
+                  items[i])
+        != items.begin() + static_cast<std::ptrdiff_t>(i))
+      return quote(items[i]) + " is listed twice, expected each topic once";
+  }
+  out.strict_no_sign_topics = std::move(items);
+  return std::nullopt;
+}
+
+std::string format_topics(const settings& values) {
+  return join(values.strict_no_sign_topics);
+}
+
 std::optional<std::string> parse_level(std::string_view text, settings& out) {
   auto level = parse_log_level(text);
   if (!level)
@@ -330,6 +357,7 @@ constexpr auto all_bindings = std::to_array<binding>({
    format_count<&s::mesh_degree>},
   {"GOSSIPSUB_MESH_DEGREE_HIGH", parse_count<&s::mesh_degree_high, 1, 1000>,
    format_count<&s::mesh_degree_high>},
+  {"GOSSIPSUB_STRICT_NO_SIGN_TOPICS", parse_topics, format_topics},
   {"LOG_LEVEL", parse_level, format_level},
   {"LIBP2P_DEBUG", parse_flag<&s::libp2p_debug>, format_flag<&s::libp2p_debug>},
   {"NATS_URL", parse_nats, format_nats},

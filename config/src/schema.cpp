@@ -60,6 +60,11 @@ constexpr auto known_variables = std::to_array<variable>({
   {"GOSSIPSUB_MESH_DEGREE_HIGH", "12",
    "Gossipsub D_high, an integer between 1 and 1000; must be >= "
    "GOSSIPSUB_MESH_DEGREE."},
+  {"GOSSIPSUB_STRICT_NO_SIGN_TOPICS", "",
+   "Comma-separated gossipsub topics (each at most 256 bytes, none twice) "
+   "published and accepted StrictNoSign: no origin, seqno or signature, "
+   "message id from the content. Every other topic is StrictSign (unsigned "
+   "messages refused). All nodes of such a topic must list it."},
   {"LOG_LEVEL", "INFO",
    "Log verbosity: DEBUG, INFO, WARNING (or WARN) or ERROR, case-insensitive."},
   {"LIBP2P_DEBUG", "false",

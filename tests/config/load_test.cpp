@@ -75,6 +75,7 @@ TEST_CASE("the schema lists every variable of the deployment guide once") {
                                          "GOSSIPSUB_MESH_DEGREE_LOW",
                                          "GOSSIPSUB_MESH_DEGREE",
                                          "GOSSIPSUB_MESH_DEGREE_HIGH",
+                                         "GOSSIPSUB_STRICT_NO_SIGN_TOPICS",
                                          "LOG_LEVEL",
                                          "LIBP2P_DEBUG",
                                          "NATS_URL",
@@ -108,6 +109,7 @@ TEST_CASE("with nothing set every variable has its default") {
   CHECK(v.mesh_degree_low == 4);
   CHECK(v.mesh_degree == 6);
   CHECK(v.mesh_degree_high == 12);
+  CHECK(v.strict_no_sign_topics.empty());
   CHECK(v.level == log_level::info);
   CHECK_FALSE(v.libp2p_debug);
   CHECK(v.nats_urls == std::vector<std::string>{"nats://127.0.0.1:4222"});
@@ -148,6 +150,7 @@ TEST_CASE("every variable is read from the environment") {
     {"GOSSIPSUB_MESH_DEGREE_LOW", "6"},
     {"GOSSIPSUB_MESH_DEGREE", "8"},
     {"GOSSIPSUB_MESH_DEGREE_HIGH", "12"},
+    {"GOSSIPSUB_STRICT_NO_SIGN_TOPICS", " sensors/raw , telemetry "},
     {"LOG_LEVEL", "debug"},
     {"LIBP2P_DEBUG", "on"},
     {"NATS_URL", "nats://a.example.com:4222, tls://b.example.com:4443"},
@@ -178,6 +181,8 @@ TEST_CASE("every variable is read from the environment") {
   CHECK(v.mesh_degree_low == 6);
   CHECK(v.mesh_degree == 8);
   CHECK(v.mesh_degree_high == 12);
+  CHECK(v.strict_no_sign_topics
+        == std::vector<std::string>{"sensors/raw", "telemetry"});
   CHECK(v.level == log_level::debug);
   CHECK(v.libp2p_debug);
   CHECK(v.nats_urls
@@ -197,6 +202,8 @@ TEST_CASE("every variable is read from the environment") {
   CHECK(origin_of(config, "P2P_CONNECTION_TIMEOUT").value == "2.5");
   CHECK(origin_of(config, "GOSSIPSUB_HEARTBEAT_INTERVAL").value == "0.5");
   CHECK(origin_of(config, "LOG_LEVEL").value == "DEBUG");
+  CHECK(origin_of(config, "GOSSIPSUB_STRICT_NO_SIGN_TOPICS").value
+        == "sensors/raw,telemetry");
   CHECK(origin_of(config, "P2P_SECURITY").value == "tls,noise");
   CHECK(origin_of(config, "P2P_MUXERS").value == "mplex");
   CHECK(config.warnings.empty());

@@ -266,3 +266,16 @@ TEST_CASE("errors name where the bad value came from and stay on one line") {
   CHECK(result.error().message.size() < 400);
   CHECK(result.error().message.find("...\"") != std::string::npos);
 }
+
+TEST_CASE("StrictNoSign topics: each at most 256 bytes, none twice") {
+  scratch_dir dir;
+  CHECK(
+    load_error(dir, {{"GOSSIPSUB_STRICT_NO_SIGN_TOPICS", "a,b, a"}})
+    == R"(GOSSIPSUB_STRICT_NO_SIGN_TOPICS="a,b, a": "a" is listed twice, expected each topic once (from environment))");
+  // Long values are shortened in the message.
+  auto error = load_error(dir, {{"GOSSIPSUB_STRICT_NO_SIGN_TOPICS",
+                                 "ok," + std::string(257, 't')}});
+  CHECK(error.starts_with("GOSSIPSUB_STRICT_NO_SIGN_TOPICS=\"ok,ttt"));
+  CHECK(error.ends_with("...\" is longer than 256 bytes, expected "
+                        "comma-separated gossipsub topics (from environment)"));
+}

@@ -61,6 +61,10 @@ struct settings {
   std::uint32_t mesh_degree_low = 4; ///< GOSSIPSUB_MESH_DEGREE_LOW
   std::uint32_t mesh_degree = 6; ///< GOSSIPSUB_MESH_DEGREE
   std::uint32_t mesh_degree_high = 12; ///< GOSSIPSUB_MESH_DEGREE_HIGH
+  /// GOSSIPSUB_STRICT_NO_SIGN_TOPICS: topics whose messages carry no
+  /// origin, seqno or signature (StrictNoSign); every other topic is
+  /// StrictSign.
+  std::vector<std::string> strict_no_sign_topics;
   log_level level = log_level::info; ///< LOG_LEVEL
   bool libp2p_debug = false; ///< LIBP2P_DEBUG
   /// NATS_URL (comma-separated).

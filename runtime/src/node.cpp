@@ -295,6 +295,7 @@ root_supervisor_config(const config::settings& s,
                      std::min<std::size_t>(s.mesh_degree_low - 1,
                                            s.mesh_degree / 2));
       pc.router.heartbeat_interval = s.heartbeat_interval;
+      apply_strict_no_sign_topics(pc.router, s.strict_no_sign_topics);
       if (auto ok = pc.router.validate(); !ok)
         return ok.error();
       cfg.children.push_back(

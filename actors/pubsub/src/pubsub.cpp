@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -22,6 +23,7 @@
 #include "canswarm/gossipsub/codec.hpp"
 #include "canswarm/gossipsub/router.hpp"
 #include "canswarm/log/log.hpp"
+#include "topic_actor.hpp"
 
 namespace canswarm {
 
@@ -31,6 +33,10 @@ constexpr std::string_view ps_component = "pubsub";
 
 /// Time to negotiate our outbound pub/sub stream on a new connection.
 constexpr auto open_timeout = std::chrono::seconds{10};
+
+/// Outbound streams re-opened for one peer before it is dropped instead (a
+/// peer that keeps resetting our stream).
+constexpr std::uint64_t max_reopens_per_peer = 16;
 
 time_point ps_now() {
   return std::chrono::steady_clock::now();
@@ -51,6 +57,22 @@ struct ps_peer {
   std::string ip;
   bool in_router = false;
   std::size_t in_flight = 0;
+  /// Live connections to the peer (from connection events).
+  std::set<conn_id> conns;
+  /// Outbound streams re-opened after their connection closed.
+  std::uint64_t reopens = 0;
+};
+
+/// A local topic: its actor (see pubsub.hpp), subscribers and the
+/// validations its actor has not answered yet.
+struct ps_topic {
+  detail::topic_actor_handle actor;
+  gossipsub::validator hook; ///< Empty: none (the router accepts at once).
+  std::vector<pubsub_subscriber_actor> subscribers;
+  std::unordered_set<gossipsub::message_id> pending;
+  std::uint64_t restarts = 0;
+  std::uint64_t overflow = 0;
+  std::uint64_t dropped_at_failure = 0;
 };
 
 struct pubsub_state {
@@ -60,7 +82,8 @@ struct pubsub_state {
   std::optional<gossipsub::router> router;
   std::unordered_map<peer_id, ps_peer> peers;
   std::map<stream_key, peer_id> inbound;
-  std::map<std::string, std::vector<pubsub_subscriber_actor>> subscribers;
+  std::map<std::string, ps_topic> topics;
+  std::map<caf::actor_addr, std::string> topic_actors; ///< Actor -> topic.
   std::size_t subscriptions = 0;
   time_point scheduled = no_deadline;
   std::uint64_t frames_dropped = 0; ///< Output for peers without a stream.
@@ -80,6 +103,7 @@ std::string ip_of(const multiaddr& addr) {
 
 void flush(ps_self self);
 void schedule(ps_self self);
+void lose_outbound(ps_self self, const peer_id& peer, const std::string& why);
 
 void add_to_router(ps_self self, const peer_id& peer, ps_peer& p,
                    std::string_view protocol_id) {
@@ -141,6 +165,7 @@ void open_outbound(ps_self self, const peer_id& peer) {
         p.opening = false;
         p.out = ref.key;
         p.out_conn = ref.connection;
+        p.conns.insert(ref.key.conn);
         if (p.in_router)
           st.router->set_writable(peer, true);
         else
@@ -157,22 +182,110 @@ void open_outbound(ps_self self, const peer_id& peer) {
       });
 }
 
+/// Our outbound stream to `peer` is gone but other connections to it live:
+/// open a new one on one of them. The peer stays in the router (mesh,
+/// score); its output queues (bounded) until the new stream is open.
+void reopen_outbound(ps_self self, const peer_id& peer, std::string_view why) {
+  auto& st = self->state;
+  auto& p = st.peers[peer];
+  p.out.reset();
+  p.out_conn = nullptr;
+  p.in_flight = 0;
+  if (p.in_router)
+    st.router->set_writable(peer, false);
+  ++p.reopens;
+  log::debug(ps_component, "re-opening the pub/sub stream to {} ({})",
+             peer.to_string(), why);
+  open_outbound(self, peer);
+}
+
+/// Our outbound stream to `peer` failed: re-open it on another live
+/// connection, or drop the peer when there is none.
+void lose_outbound(ps_self self, const peer_id& peer, const std::string& why) {
+  auto& st = self->state;
+  auto i = st.peers.find(peer);
+  if (i == st.peers.end())
+    return;
+  auto& p = i->second;
+  auto dead = p.out ? std::optional<conn_id>{p.out->conn} : std::nullopt;
+  bool other = std::any_of(p.conns.begin(), p.conns.end(),
+                           [&](const conn_id& c) { return c != dead; });
+  if (other && p.reopens < max_reopens_per_peer)
+    reopen_outbound(self, peer, why);
+  else
+    drop_peer(self, peer, why);
+}
+
 void deliver(ps_self self, const gossipsub::message_event& ev) {
   auto& st = self->state;
-  auto i = st.subscribers.find(ev.topic);
-  if (i == st.subscribers.end())
-    return;
-  const auto& m = *ev.msg;
-  pubsub_message out{ev.topic,
-                     m.from.value_or(bytes{}),
-                     m.data,
-                     m.seqno.value_or(bytes{}),
-                     m.signature.value_or(bytes{}),
-                     m.key.value_or(bytes{}),
-                     ev.source};
-  for (auto& sub : i->second)
-    self->send(sub, out);
   ++st.delivered;
+  auto i = st.topics.find(ev.topic);
+  // A validated topic's actor delivered it when it accepted it.
+  if (i == st.topics.end() || i->second.hook || !i->second.actor)
+    return;
+  self->send(i->second.actor,
+             detail::to_pubsub_message(ev.topic, *ev.msg, ev.source));
+}
+
+/// The topic actor answered (or failed to answer) a validation.
+void finish_validation(ps_self self, const std::string& topic,
+                       const gossipsub::message_id& id,
+                       gossipsub::validation_result r, bool failed) {
+  auto& st = self->state;
+  auto i = st.topics.find(topic);
+  if (i == st.topics.end() || i->second.pending.erase(id) == 0)
+    return; // Already reported (restart or leave).
+  if (failed)
+    ++i->second.dropped_at_failure;
+  if (auto ok = st.router->report_validation(id, r, ps_now()); !ok)
+    log::debug(ps_component, "validation on {}: {}", topic,
+               ok.error().describe());
+  flush(self);
+  schedule(self);
+}
+
+void validate(ps_self self, gossipsub::validation_request& req) {
+  auto& st = self->state;
+  auto ignore = [&] {
+    if (auto ok = st.router
+                    ->report_validation(req.id,
+                                        gossipsub::validation_result::ignore,
+                                        ps_now());
+        !ok)
+      log::debug(ps_component, "validation on {}: {}", req.topic,
+                 ok.error().describe());
+  };
+  auto i = st.topics.find(req.topic);
+  if (i == st.topics.end() || !i->second.actor) {
+    ignore();
+    return;
+  }
+  auto& t = i->second;
+  if (t.pending.size() >= max_pubsub_pending_validations) {
+    ++t.overflow;
+    log::debug(ps_component,
+               "{} validations pending on {} "
+               "(max_pubsub_pending_validations): message ignored",
+               t.pending.size(), req.topic);
+    ignore();
+    return;
+  }
+  t.pending.insert(req.id);
+  self
+    ->request(t.actor, caf::infinite,
+              detail::topic_validate{req.id, req.source, req.msg})
+    .then(
+      [self, topic = req.topic, id = req.id](std::int32_t verdict) {
+        auto r = verdict >= 0 && verdict <= 2
+                   ? static_cast<gossipsub::validation_result>(verdict)
+                   : gossipsub::validation_result::ignore;
+        finish_validation(self, topic, id, r, false);
+      },
+      [self, topic = req.topic, id = req.id](caf::error&) {
+        // The topic actor failed before answering.
+        finish_validation(self, topic, id, gossipsub::validation_result::ignore,
+                          true);
+      });
 }
 
 void drain_events(ps_self self) {
@@ -180,6 +293,8 @@ void drain_events(ps_self self) {
   while (auto ev = st.router->poll_event()) {
     if (auto* m = std::get_if<gossipsub::message_event>(&*ev)) {
       deliver(self, *m);
+    } else if (auto* v = std::get_if<gossipsub::validation_request>(&*ev)) {
+      validate(self, *v);
     } else if (auto* r = std::get_if<gossipsub::input_rejected>(&*ev)) {
       log::warning(ps_component, "refused input from {}: {}: {}",
                    r->peer.to_string(), gossipsub::to_string(r->reason),
@@ -205,26 +320,32 @@ void flush(ps_self self) {
     }
     auto& p = i->second;
     auto peer = t->peer;
+    auto key = *p.out;
     ++p.in_flight;
     if (p.in_flight >= max_pubsub_writes_in_flight)
       st.router->set_writable(peer, false);
     self
       ->request(caf::actor_cast<peer_connection_actor>(p.out_conn),
-                caf::infinite, stream_write_atom::value, p.out->id,
+                caf::infinite, stream_write_atom::value, key.id,
                 std::move(t->frame))
       .then(
-        [self, peer](std::uint64_t) {
+        [self, peer, key](std::uint64_t) {
           auto& st = self->state;
           auto i = st.peers.find(peer);
-          if (i == st.peers.end())
-            return;
+          if (i == st.peers.end() || i->second.out != key)
+            return; // A stream replaced since.
           auto& p = i->second;
           if (p.in_flight-- == max_pubsub_writes_in_flight)
             st.router->set_writable(peer, true);
           flush(self);
         },
-        [self, peer](caf::error& err) {
-          drop_peer(self, peer, "write failed: " + self->system().render(err));
+        [self, peer, key](caf::error& err) {
+          auto& st = self->state;
+          auto i = st.peers.find(peer);
+          if (i == st.peers.end() || i->second.out != key)
+            return;
+          lose_outbound(self, peer,
+                        "write failed: " + self->system().render(err));
         });
   }
 }
@@ -305,6 +426,7 @@ void on_inbound_opened(ps_self self, stream_opened& x) {
   }
   p.in = ref.key;
   p.in_conn = ref.connection;
+  p.conns.insert(ref.key.conn);
   p.reader.emplace(st.router->cfg().max_transmit_size);
   st.inbound[ref.key] = ref.peer;
   add_to_router(self, ref.peer, p, ref.protocol);
@@ -324,7 +446,9 @@ void on_stream_gone(ps_self self, const stream_key& key, std::string_view why) {
   }
   for (auto& [peer, p] : st.peers)
     if (p.out && *p.out == key) {
-      drop_peer(self, peer, why);
+      auto who = peer;
+      lose_outbound(self, who, std::string{why});
+      flush(self);
       return;
     }
 }
@@ -335,28 +459,94 @@ void on_connection(ps_self self, connection_event& ev) {
     return;
   if (ev.up) {
     auto& p = st.peers[ev.peer];
-    p.outbound = ev.dir == connection::direction::outbound;
-    p.ip = ip_of(ev.remote_addr);
+    if (p.conns.empty()) {
+      p.outbound = ev.dir == connection::direction::outbound;
+      p.ip = ip_of(ev.remote_addr);
+    }
+    p.conns.insert(ev.conn);
     open_outbound(self, ev.peer);
     return;
   }
   auto i = st.peers.find(ev.peer);
-  if (i != st.peers.end()
-      && ((i->second.out && i->second.out->conn == ev.conn)
-          || (!i->second.out && !i->second.opening))) {
-    drop_peer(self, ev.peer, "connection closed: " + ev.reason);
-    flush(self);
+  if (i == st.peers.end())
+    return;
+  auto& p = i->second;
+  p.conns.erase(ev.conn);
+  auto why = "connection closed: " + ev.reason;
+  if (p.in && p.in->conn == ev.conn) {
+    // The peer re-opens its stream on a surviving connection.
+    st.inbound.erase(*p.in);
+    p.in.reset();
+    p.reader.reset();
   }
+  bool carried = p.out && p.out->conn == ev.conn;
+  if (p.conns.empty()) {
+    if (carried || (!p.out && !p.opening))
+      drop_peer(self, ev.peer, why);
+  } else if (carried || (!p.out && !p.opening && p.in_router)) {
+    // Another connection survives (or an earlier re-open failed).
+    reopen_outbound(self, ev.peer, why);
+  }
+  flush(self);
+}
+
+void spawn_topic_actor(ps_self self, const std::string& topic, ps_topic& t) {
+  auto& st = self->state;
+  t.actor = detail::spawn_topic_actor(self->system(), topic, t.hook,
+                                      t.subscribers,
+                                      caf::actor_cast<caf::actor>(self));
+  self->monitor(t.actor);
+  st.topic_actors[t.actor.address()] = topic;
+}
+
+/// Reports every validation pending with `t`'s actor as ignore.
+void drop_pending(ps_self self, ps_topic& t, bool failed) {
+  auto& st = self->state;
+  auto now = ps_now();
+  for (auto& id : t.pending)
+    if (auto ok = st.router
+                    ->report_validation(id,
+                                        gossipsub::validation_result::ignore,
+                                        now);
+        !ok)
+      log::debug(ps_component, "dropping a validation: {}",
+                 ok.error().describe());
+  if (failed)
+    t.dropped_at_failure += t.pending.size();
+  t.pending.clear();
+}
+
+/// The topic actor of `topic` terminated while the topic is joined.
+void restart_topic(ps_self self, const std::string& topic,
+                   const caf::error& reason) {
+  auto& st = self->state;
+  auto i = st.topics.find(topic);
+  if (i == st.topics.end())
+    return;
+  auto& t = i->second;
+  auto dropped = t.pending.size();
+  drop_pending(self, t, true);
+  ++t.restarts;
+  spawn_topic_actor(self, topic, t);
+  log::warning(ps_component,
+               "topic actor of {} failed ({}); restarted with {} subscribers "
+               "(restart {}), {} pending validations ignored",
+               topic, self->system().render(reason), t.subscribers.size(),
+               t.restarts, dropped);
+  flush(self);
+  schedule(self);
 }
 
 std::uint64_t add_subscriber(ps_self self, const std::string& topic,
                              pubsub_subscriber_actor sub) {
   auto& st = self->state;
-  auto& list = st.subscribers[topic];
+  auto& t = st.topics.at(topic);
+  auto& list = t.subscribers;
   if (std::find(list.begin(), list.end(), sub) == list.end()) {
     list.push_back(sub);
     ++st.subscriptions;
     self->monitor(sub);
+    self->send(t.actor, detail::topic_add_atom::value, sub);
   }
   return list.size();
 }
@@ -364,33 +554,81 @@ std::uint64_t add_subscriber(ps_self self, const std::string& topic,
 std::uint64_t remove_subscriber(ps_self self, const std::string& topic,
                                 const caf::actor_addr& sub) {
   auto& st = self->state;
-  auto i = st.subscribers.find(topic);
-  if (i == st.subscribers.end())
+  auto i = st.topics.find(topic);
+  if (i == st.topics.end())
     return 0;
-  auto& list = i->second;
+  auto& t = i->second;
+  auto& list = t.subscribers;
   auto before = list.size();
   list.erase(std::remove_if(list.begin(), list.end(),
                             [&](const auto& s) { return s.address() == sub; }),
              list.end());
+  if (before == list.size())
+    return list.size();
   st.subscriptions -= before - list.size();
   auto left = list.size();
-  if (left == 0) {
-    st.subscribers.erase(i);
-    if (auto ok = st.router->unsubscribe(topic, ps_now()); !ok)
-      log::warning(ps_component, "leaving {}: {}", topic,
-                   ok.error().describe());
-    else
-      log::info(ps_component, "left topic {}", topic);
-    flush(self);
-    schedule(self);
+  if (left > 0) {
+    self->send(t.actor, detail::topic_remove_atom::value, sub);
+    return left;
   }
+  // The last one: leave the topic and stop its actor.
+  drop_pending(self, t, false);
+  st.topic_actors.erase(t.actor.address());
+  self->demonitor(t.actor.address());
+  self->send_exit(t.actor, caf::exit_reason::user_shutdown);
+  st.router->set_async_validation(topic, false);
+  st.topics.erase(i);
+  if (auto ok = st.router->unsubscribe(topic, ps_now()); !ok)
+    log::warning(ps_component, "leaving {}: {}", topic, ok.error().describe());
+  else
+    log::info(ps_component, "left topic {}", topic);
+  flush(self);
+  schedule(self);
   return left;
+}
+
+std::vector<pubsub_stream_info> stream_infos(const pubsub_state& st) {
+  std::vector<pubsub_stream_info> out;
+  for (auto& [peer, p] : st.peers) {
+    pubsub_stream_info x;
+    x.peer = peer;
+    x.out_connection = p.out ? p.out_conn : caf::actor{};
+    x.out_conn = p.out ? p.out->conn.value : 0;
+    x.in_conn = p.in ? p.in->conn.value : 0;
+    x.connections = p.conns.size();
+    x.reopens = p.reopens;
+    x.in_router = p.in_router;
+    out.push_back(std::move(x));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.peer < b.peer; });
+  return out;
+}
+
+std::vector<pubsub_topic_info> topic_infos(const pubsub_state& st) {
+  std::vector<pubsub_topic_info> out;
+  for (auto& [topic, t] : st.topics) {
+    pubsub_topic_info x;
+    x.topic = topic;
+    x.actor = caf::actor_cast<caf::actor>(t.actor);
+    x.actor_id = t.actor ? t.actor.id() : 0;
+    x.restarts = t.restarts;
+    x.subscribers = t.subscribers.size();
+    x.mesh_peers = st.router->mesh_peers(topic);
+    x.fanout_peers = st.router->fanout_peers(topic);
+    x.pending_validations = t.pending.size();
+    x.validated = static_cast<bool>(t.hook);
+    x.validation_overflow = t.overflow;
+    x.dropped_at_failure = t.dropped_at_failure;
+    out.push_back(std::move(x));
+  }
+  return out;
 }
 
 pubsub_report make_report(const pubsub_state& st) {
   pubsub_report out;
   const auto& rs = st.router->stats();
-  for (auto& [topic, list] : st.subscribers)
+  for (auto& [topic, t] : st.topics)
     out.topics.push_back(topic);
   out.published = rs.messages_published;
   out.received = rs.messages_received;
@@ -442,8 +680,14 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
   }
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
+    if (auto i = st.topic_actors.find(msg.source); i != st.topic_actors.end()) {
+      auto topic = i->second;
+      st.topic_actors.erase(i);
+      restart_topic(self, topic, msg.reason);
+      return;
+    }
     std::vector<std::string> topics;
-    for (auto& [topic, list] : st.subscribers)
+    for (auto& [topic, t] : st.topics)
       topics.push_back(topic);
     for (auto& topic : topics)
       remove_subscriber(self, topic, msg.source);
@@ -460,12 +704,15 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
   return {
     [self](status_atom) {
       auto& st = self->state;
+      std::uint64_t restarts = 0;
+      for (auto& [topic, t] : st.topics)
+        restarts += t.restarts;
       return component_status{
         "pubsub", "gossipsub",
         fmt::format("{} peers, {} topics, {} subscriptions, {} delivered, {} "
-                    "frames dropped",
-                    st.peers.size(), st.subscribers.size(), st.subscriptions,
-                    st.delivered, st.frames_dropped)};
+                    "frames dropped, {} topic actor restarts",
+                    st.peers.size(), st.topics.size(), st.subscriptions,
+                    st.delivered, st.frames_dropped, restarts)};
     },
     [self](pubsub_subscribe_atom, std::string& topic,
            pubsub_subscriber_actor& sub) -> caf::result<std::uint64_t> {
@@ -480,13 +727,18 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
                                               "(max_pubsub_subscriptions)",
                                               max_pubsub_subscriptions)),
                           pubsub_error_category);
-      bool first = !st.subscribers.contains(topic);
-      if (first) {
+      if (!st.topics.contains(topic)) {
+        gossipsub::validator hook;
         if (st.cfg.validators)
-          if (auto fn = st.cfg.validators(topic))
-            st.router->set_validator(topic, std::move(fn));
-        if (auto ok = st.router->subscribe(topic, ps_now()); !ok)
+          hook = st.cfg.validators(topic);
+        st.router->set_async_validation(topic, static_cast<bool>(hook));
+        if (auto ok = st.router->subscribe(topic, ps_now()); !ok) {
+          st.router->set_async_validation(topic, false);
           return wrap_error(ok.error(), pubsub_error_category);
+        }
+        auto& t = st.topics[topic];
+        t.hook = std::move(hook);
+        spawn_topic_actor(self, topic, t);
         log::info(ps_component, "joined topic {}", topic);
       }
       auto n = add_subscriber(self, topic, std::move(sub));
@@ -513,10 +765,12 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
     },
     [self](pubsub_topics_atom) {
       std::vector<std::string> topics;
-      for (auto& [topic, list] : self->state.subscribers)
+      for (auto& [topic, t] : self->state.topics)
         topics.push_back(topic);
       return topics;
     },
+    [self](pubsub_topic_actors_atom) { return topic_infos(self->state); },
+    [self](pubsub_streams_atom) { return stream_infos(self->state); },
     [self](pubsub_peers_atom, std::string& topic) {
       return self->state.router->topic_peers(topic);
     },
@@ -534,6 +788,12 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
 }
 
 } // namespace
+
+void apply_strict_no_sign_topics(gossipsub::config& cfg,
+                                 const std::vector<std::string>& topics) {
+  for (const auto& topic : topics)
+    cfg.topic_signing[topic] = gossipsub::signing_policy::strict_no_sign;
+}
 
 result<pubsub_actor> spawn_pubsub(caf::actor_system& sys, pubsub_config cfg) {
   if (!cfg.key)

@@ -11,17 +11,39 @@
 //   max_transmit_size);
 // - on every connection that comes up it opens one outbound stream,
 //   negotiating the three protocols in that order; a peer without pub/sub
-//   simply refuses it;
+//   simply refuses it; when the connection carrying it closes (or the
+//   stream fails) while another connection to the peer lives, it re-opens
+//   the stream there and the peer stays in the router (mesh, score);
 // - it writes the router's frames on the outbound stream, at most
 //   max_pubsub_writes_in_flight per peer (then the router keeps queueing,
 //   bounded, and counts drops), and runs the heartbeat on the router's
 //   deadlines;
-// - local subscribers (actors) receive every message delivered for their
-//   topics as pubsub_message; publishing signs with the node key
-//   (StrictSign).
+// - publishing signs with the node key (StrictSign), except on the topics
+//   configured StrictNoSign (gossipsub::config::topic_signing, from
+//   GOSSIPSUB_STRICT_NO_SIGN_TOPICS).
 //
-// Deviations: one actor owns the whole router (mesh state of every topic);
-// per-topic mesh actors are the next step (see docs/ARCHITECTURE.md).
+// Topic actors: every local topic has one, spawned on its first local
+// subscribe and stopped when its last subscriber leaves. It holds the
+// topic's local subscribers (they receive every message delivered for the
+// topic as pubsub_message) and runs the topic's validation hook: the router
+// validates such topics asynchronously (validation_request), the topic
+// actor runs the hook on its own CAF worker (hooks of different topics run
+// in parallel, as far as their own locks allow), delivers an accepted message
+// and answers the verdict, which this actor reports to the router (accept:
+// forward; reject: P4 penalty; ignore: dropped, no penalty). At most
+// max_pubsub_pending_validations per topic wait; beyond that a message is
+// ignored and counted. Topics without a hook are accepted by the router at once
+// and handed to the topic actor for delivery. Topic actors are supervised by
+// this actor: one that fails (any exit while the topic is joined) is restarted
+// with the same subscribers and hook, the router stays subscribed (mesh,
+// backoffs and scores untouched), the validations it had pending are reported
+// `ignore` and the restarts are counted per topic (pubsub_topic_actors_atom).
+//
+// Deviations: the mesh state of every topic (gossipsub::topic_mesh: mesh,
+// fanout, message cache, P1-P4 counters), the seen cache and the signature
+// check of the message (Ed25519 over the libp2p Message) stay in this
+// actor's router; the router header documents the further split (the
+// topic's topic_mesh moving into its topic actor).
 
 #include <cstdint>
 #include <functional>
@@ -30,6 +52,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -53,6 +76,8 @@ using pubsub_topics_atom = caf::atom_constant<caf::atom("pstopics")>;
 using pubsub_peers_atom = caf::atom_constant<caf::atom("pspeers")>;
 using pubsub_tick_atom = caf::atom_constant<caf::atom("pstick")>;
 using pubsub_report_atom = caf::atom_constant<caf::atom("psreport")>;
+using pubsub_topic_actors_atom = caf::atom_constant<caf::atom("pstopicact")>;
+using pubsub_streams_atom = caf::atom_constant<caf::atom("psstreams")>;
 
 /// The CAF error category of pub/sub request failures (see wrap_error).
 inline constexpr caf::atom_value pubsub_error_category = caf::atom("pubsub");
@@ -62,6 +87,10 @@ inline constexpr std::size_t max_pubsub_subscriptions = 4096;
 
 /// Frames handed to a peer's connection and not yet taken by its muxer.
 inline constexpr std::size_t max_pubsub_writes_in_flight = 8;
+
+/// Messages of one topic waiting for its topic actor's validation hook;
+/// beyond that a message is ignored (no penalty) and counted.
+inline constexpr std::size_t max_pubsub_pending_validations = 1024;
 
 /// A message delivered to a local subscriber (fields of the libp2p pubsub
 /// Message; `from`, `seqno`, `signature`, `key` empty when absent).
@@ -117,6 +146,49 @@ typename Inspector::result_type inspect(Inspector& f, pubsub_report& x) {
            x.outbound_dropped, x.rejected, x.peers);
 }
 
+/// One local topic's actor, for inspection.
+struct pubsub_topic_info {
+  std::string topic;
+  caf::actor actor; ///< The current topic actor.
+  std::uint64_t actor_id = 0;
+  std::uint64_t restarts = 0; ///< Failures it was restarted after.
+  std::uint64_t subscribers = 0; ///< Local subscribers.
+  std::vector<peer_id> mesh_peers;
+  std::vector<peer_id> fanout_peers; ///< Empty while we subscribe.
+  std::uint64_t pending_validations = 0; ///< Waiting for the actor.
+  bool validated = false; ///< The topic has a validation hook.
+  /// Messages ignored: over max_pubsub_pending_validations.
+  std::uint64_t validation_overflow = 0;
+  /// Pending validations ignored because the topic actor failed.
+  std::uint64_t dropped_at_failure = 0;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pubsub_topic_info& x) {
+  return f(caf::meta::type_name("pubsub_topic_info"), x.topic, x.actor,
+           x.actor_id, x.restarts, x.subscribers, x.mesh_peers, x.fanout_peers,
+           x.pending_validations, x.validated, x.validation_overflow,
+           x.dropped_at_failure);
+}
+
+/// Our pub/sub streams with one peer, for inspection.
+struct pubsub_stream_info {
+  peer_id peer;
+  caf::actor out_connection; ///< Carries our outbound stream (if open).
+  std::uint64_t out_conn = 0; ///< Its connection id (0: none).
+  std::uint64_t in_conn = 0; ///< The peer's inbound stream's (0: none).
+  std::uint64_t connections = 0; ///< Live connections to the peer.
+  /// Outbound streams re-opened on a surviving connection.
+  std::uint64_t reopens = 0;
+  bool in_router = false; ///< A pub/sub peer of the router.
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pubsub_stream_info& x) {
+  return f(caf::meta::type_name("pubsub_stream_info"), x.peer, x.out_connection,
+           x.out_conn, x.in_conn, x.connections, x.reopens, x.in_router);
+}
+
 /// Receives the messages of its topics.
 using pubsub_subscriber_actor = caf::typed_actor<
   caf::reacts_to<pubsub_message>>;
@@ -141,6 +213,11 @@ using pubsub_actor = component_actor::extend<
   caf::replies_to<pubsub_peers_atom, std::string>::with<std::vector<peer_id>>,
   // Returns the counters and every connected pub/sub peer with its score.
   caf::replies_to<pubsub_report_atom>::with<pubsub_report>,
+  // Returns every local topic's actor (sorted by topic).
+  caf::replies_to<pubsub_topic_actors_atom>::with<
+    std::vector<pubsub_topic_info>>,
+  // Returns our streams with every peer (sorted by peer).
+  caf::replies_to<pubsub_streams_atom>::with<std::vector<pubsub_stream_info>>,
   // Internal: the router's deadline passed.
   caf::reacts_to<pubsub_tick_atom>>::extend_with<stream_handler_actor>::
   extend_with<connection_event_actor>;
@@ -181,10 +258,16 @@ struct pubsub_config {
   std::shared_ptr<pubsub_locator> self_locator;
   /// Called when the node joins a topic: the topic's validation hook
   /// (accept / reject / ignore feed the peer score; a rejected message is
-  /// neither delivered nor forwarded), or an empty function for none. Runs
-  /// in the pub/sub actor.
+  /// neither delivered nor forwarded), or an empty function for none. The
+  /// hook runs in the topic's actor: hooks of different topics run
+  /// concurrently, so they must be thread-safe.
   std::function<gossipsub::validator(const std::string& topic)> validators;
 };
+
+/// Makes `topics` StrictNoSign in `cfg` (GOSSIPSUB_STRICT_NO_SIGN_TOPICS);
+/// other topics keep cfg.signing.
+void apply_strict_no_sign_topics(gossipsub::config& cfg,
+                                 const std::vector<std::string>& topics);
 
 /// Spawns the pub/sub actor: it registers its stream handlers with the
 /// swarm and subscribes to its connection events before it returns.

@@ -103,6 +103,10 @@ const int cs_publishers = [] {
 /// PUBLISH calls per control connection (the daemon allows 10,000).
 constexpr int requests_per_connection = 5000;
 
+/// Bound of one control call: longer than the daemon's own 10 s bound on
+/// a PUBLISH, so a stalled publish comes back with the daemon's reason.
+constexpr auto call_timeout = std::chrono::milliseconds{15000};
+
 /// How long deliveries may trail the last publish.
 constexpr auto drain_limit = 5s;
 
@@ -458,7 +462,7 @@ cs_node start_cs(const paths& p, int index) {
                              + n.proc->stderr_tail());
   auto text = line->substr(line->find('/'));
   n.control = check(multiaddr::parse(text), n.name + ": control address");
-  n.client = check(runtime::control_client::connect(n.control),
+  n.client = check(runtime::control_client::connect(n.control, call_timeout),
                    n.name + ": control connect");
   auto id = check(n.client->identify(), n.name + ": IDENTIFY");
   n.id = id.id;
@@ -975,7 +979,8 @@ private:
       // A late answer would pair with the next request: the next runs get a
       // fresh connection, and this one stops.
       node.client.reset();
-      if (auto c = runtime::control_client::connect(node.control); c)
+      if (auto c = runtime::control_client::connect(node.control, call_timeout);
+          c)
         node.client = std::move(*c);
       break;
     }
@@ -1007,7 +1012,7 @@ private:
           break;
         if (!client || calls >= requests_per_connection) {
           client.reset();
-          auto c = runtime::control_client::connect(node.control);
+          auto c = runtime::control_client::connect(node.control, call_timeout);
           if (!c) {
             if (errors++ == 0)
               first_error = c.error().describe();

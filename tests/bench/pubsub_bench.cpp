@@ -3,7 +3,8 @@
 // measured in the same run on loopback, 1 KiB signed messages (StrictSign
 // on both sides: every receiver checks every signature).
 //
-//   verify:     libsodium crypto_sign_verify_detached on 1 KiB, one core:
+//   verify:     libsodium crypto_sign_verify_detached on 1 KiB, one core
+//               (the best 500-operation slice of 1 s, against the load):
 //               the anchor of signed-message throughput;
 //   latency:    publish -> deliver p50/p99 of 500 messages at a fixed rate
 //               over 2 nodes and over a 4-node line (far end, 3 hops), for
@@ -110,9 +111,13 @@ constexpr auto call_timeout = std::chrono::milliseconds{15000};
 /// How long deliveries may trail the last publish.
 constexpr auto drain_limit = 5s;
 
-/// Time spent on the verify / sign anchors (and their count bound).
+/// Time spent on each of the verify / sign anchors (and their count
+/// bound).
 constexpr auto crypto_budget = 1s;
 constexpr int crypto_max_ops = 200000;
+
+/// Operations per timed slice of the anchor (the best slice is reported).
+constexpr int crypto_slice_ops = 500;
 
 /// Nodes of each kind (a line of 4; the 2-node runs use the first two).
 constexpr int nodes_per_kind = 4;
@@ -284,15 +289,21 @@ crypto_rates measure_crypto() {
   auto msg = make_payload(0, 0);
   unsigned char sig[crypto_sign_BYTES];
   crypto_rates out;
+  // The best of short slices: the rate of one core when the scheduler
+  // gives it to us (the machine is shared; an average would measure the
+  // load as much as the crypto).
   auto run = [&](auto&& op) {
     auto start = clock_type::now();
+    double best = 0;
     int n = 0;
     while (n < crypto_max_ops && clock_type::now() - start < crypto_budget) {
-      for (int i = 0; i < 100; ++i)
+      auto slice = clock_type::now();
+      for (int i = 0; i < crypto_slice_ops; ++i)
         op();
-      n += 100;
+      n += crypto_slice_ops;
+      best = std::max(best, crypto_slice_ops / (ms_since(slice) / 1000.0));
     }
-    return n / (ms_since(start) / 1000.0);
+    return best;
   };
   out.sign_per_s = run(
     [&] { crypto_sign_detached(sig, nullptr, msg.data(), msg.size(), sk); });
@@ -1198,7 +1209,8 @@ int run_bench() {
     if (!r.error.empty() || r.got.count == 0)
       ++failed;
   }
-  out << "\n### Anchor: libsodium Ed25519 on 1 KiB, one core\n\n";
+  out << "\n### Anchor: libsodium Ed25519 on 1 KiB, one core (best 500-op "
+         "slice in 1 s)\n\n";
   out << "| operation | per second |\n|---|---:|\n";
   out << fmt::format("| crypto_sign_verify_detached | {:.0f} |\n",
                      crypto.verify_per_s);

@@ -937,7 +937,8 @@ private:
   }
 
   /// `count` messages from `from`: at `rate` msg/s, or (rate 0) as fast as
-  /// the API allows with publish_window in flight, for at most
+  /// the API allows (js: publish_window publish() calls in flight;
+  /// canswarm: cs_publishers blocking control clients), for at most
   /// throughput_budget.
   published publish(endpoint from, const std::string& topic, std::uint32_t tag,
                     int count, int rate) {
@@ -1002,8 +1003,9 @@ private:
   /// Blocking PUBLISH calls from cs_publishers threads, each on its own
   /// control connection (a new one every requests_per_connection calls:
   /// the daemon closes a connection after max_requests_per_connection).
-  /// Requests written ahead on one connection stall the daemon (see the
-  /// report), so concurrency comes from connections.
+  /// Concurrency comes from connections: PUBLISH requests written ahead
+  /// on one connection (64 in flight) stalled after a few dozen answers in
+  /// this benchmark's first version.
   published cs_publish_parallel(cs_node& node, const std::string& topic,
                                 std::uint32_t tag, int count) {
     published out;

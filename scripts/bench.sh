@@ -5,7 +5,7 @@
 #
 # Usage: scripts/bench.sh [name-filter]   e.g. scripts/bench.sh connection
 # Environment: BUILD_DIR (build). Build the programs first, e.g.
-#   ninja -C build bench_connection bench_nats
+#   ninja -C build bench_connection bench_nats bench_pubsub
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}

@@ -56,6 +56,11 @@ void on_request_bytes(connection_ptr self, const std::vector<char>& buf) {
     return;
   }
   pump(self);
+  if (st.at == phase::busy && !st.read_halted
+      && st.reader.buffered() > max_busy_buffered) {
+    st.read_halted = true;
+    self->halt(st.hdl);
+  }
 }
 
 void on_stream_reset(connection_ptr self, const stream_reset& msg) {
@@ -87,7 +92,7 @@ void finish_request(connection_ptr self, const p2pd::response& resp) {
     return;
   send_response(self, resp);
   st.at = phase::requests;
-  self->trigger(st.hdl);
+  resume_reading(self);
   pump(self);
 }
 
@@ -99,7 +104,7 @@ void fail_connection(connection_ptr self, const std::string& reason) {
              reason);
   send_response(self, p2pd::error_response(reason));
   st.at = phase::closing;
-  self->trigger(st.hdl); // Notice the client closing.
+  resume_reading(self); // Notice the client closing.
   self->close(st.hdl);
   self->delayed_send(self, close_linger, ctl_linger_atom::value);
 }

@@ -137,6 +137,9 @@ struct connection_state {
   p2pd::frame_reader reader;
   phase at = phase::requests;
   std::size_t requests = 0;
+  /// Whether socket reads are halted because a busy request has more than
+  /// max_busy_buffered bytes of later input waiting behind it.
+  bool read_halted = false;
   bridge_state bridge;
   subscription_state sub;
 };
@@ -148,8 +151,17 @@ caf::behavior control_connection(connection_ptr self,
                                  caf::io::connection_handle hdl,
                                  connection_context ctx);
 
-/// Enters the busy phase: no more requests are read until the answer.
+/// Input kept while a request is busy before socket reads are halted
+/// (pipelined requests, or stream bytes a client sends right after its
+/// STREAM_OPEN).
+inline constexpr std::size_t max_busy_buffered = 64 * 1024;
+
+/// Enters the busy phase: no more requests are answered until the answer.
+/// Reading goes on into the frame reader up to max_busy_buffered.
 void go_busy(connection_ptr self);
+
+/// Resumes socket reads if they were halted.
+void resume_reading(connection_ptr self);
 
 /// Answers one decoded request (may go busy and answer later).
 void handle_request(connection_ptr self, p2pd::request& req);

@@ -94,7 +94,7 @@ void start_stream(connection_ptr self, const multiaddr& remote) {
   send_response(self, resp);
   st.at = phase::streaming;
   log::debug(component, "{}: bridged", st.bridge.label);
-  self->trigger(st.hdl);
+  resume_reading(self);
   bridge_activate(self, st.bridge);
   // Bytes the client sent after its request belong to the stream.
   bridge_write(self, st.bridge, st.reader.take_rest());
@@ -189,8 +189,19 @@ void on_canswarm_stats(connection_ptr self) {
 } // namespace
 
 void go_busy(connection_ptr self) {
+  // Reading is not halted here: halting and re-triggering the socket for
+  // every request lost the re-trigger under load (pipelined requests were
+  // never read again). Input waiting behind a busy request stays in the
+  // frame reader, bounded by max_busy_buffered (on_request_bytes).
   self->state.at = phase::busy;
-  self->halt(self->state.hdl);
+}
+
+void resume_reading(connection_ptr self) {
+  auto& st = self->state;
+  if (!st.read_halted)
+    return;
+  st.read_halted = false;
+  self->trigger(st.hdl);
 }
 
 void handle_request(connection_ptr self, p2pd::request& req) {

@@ -100,7 +100,7 @@ void start_subscription(connection_ptr self, const pubsub_actor& ps,
   log::debug(component, "control connection #{}: subscribed to {}",
              st.ctx.number, topic);
   // Keep reading: only to notice the client closing.
-  self->trigger(st.hdl);
+  resume_reading(self);
   if (auto rest = st.reader.take_rest(); !rest.empty())
     on_subscription_input(self, rest.size());
 }

@@ -220,6 +220,34 @@ TEST_CASE_FIXTURE(fixture, "IDENTIFY, CONNECT, LIST_PEERS and DISCONNECT on "
   stop(s);
 }
 
+TEST_CASE_FIXTURE(fixture, "thousands of requests on one connection, "
+                           "sequential and pipelined, are all answered") {
+  // Regression: a request that arrived while the previous one was being
+  // answered (socket reading halted) must still be read and answered.
+  auto s = start(a);
+  auto c = client(s);
+  for (int i = 0; i < 2000; ++i) {
+    auto r = c.call(i % 2 == 0 ? identify() : list_peers());
+    REQUIRE_MESSAGE(r, "request " << i << ": " << r.error().message);
+    REQUIRE(r->type == p2pd::response_type::ok);
+  }
+  // 64 requests written back to back, then 64 responses read.
+  for (int round = 0; round < 20; ++round) {
+    bytes out;
+    for (int i = 0; i < 64; ++i)
+      p2pd::write_message(i % 2 == 0 ? identify() : list_peers(), out);
+    REQUIRE(c.send_raw(out));
+    for (int i = 0; i < 64; ++i) {
+      auto r = c.read_response();
+      REQUIRE_MESSAGE(r, "round " << round << ", response " << i << ": "
+                                  << r.error().message);
+      CHECK(r->type == p2pd::response_type::ok);
+      CHECK(r->identify.has_value() == (i % 2 == 0));
+    }
+  }
+  stop(s);
+}
+
 TEST_CASE_FIXTURE(fixture, "a js-style client opens one connection per "
                            "request") {
   auto s = start(a);

@@ -63,7 +63,18 @@ bytes to_der(int (*i2d)(const EVP_PKEY*, unsigned char**),
 result<native_private> finish_private(key_type type, evp_pkey_ptr key,
                                       bytes data, bytes public_data) {
   auto shared = std::make_shared<native_key>(native_key{std::move(key)});
-  auto probe = sign_native(type, *shared, as_bytes(probe_message));
+  bytes probe;
+  try {
+    // A key whose parameters parse but do not fit together (e.g. an RSA
+    // exponent without an inverse, found by fuzz_key_protobuf) makes
+    // OpenSSL fail to sign: that is a bad key, not a crash.
+    probe = sign_native(type, *shared, as_bytes(probe_message));
+  } catch (const std::runtime_error& e) {
+    OPENSSL_cleanse(data.data(), data.size());
+    return make_error(errc::crypto,
+                      fmt::format("{} private key is inconsistent: {}",
+                                  to_string(type), e.what()));
+  }
   if (!verify_native(type, public_data, as_bytes(probe_message), probe)) {
     OPENSSL_cleanse(data.data(), data.size());
     return make_error(errc::crypto,

@@ -242,7 +242,7 @@ int run_publish(const options& opts, context& ctx) {
   auto client = runtime::control_client::connect(*control);
   if (!client)
     return report(ctx, "publish", {exit_failure, client.error().message});
-  if (auto ok = client->publish(*topic, *wire); !ok)
+  if (auto ok = client->publish(*topic, *wire, forge.has_value()); !ok)
     return report(ctx, "publish",
                   {exit_failure, "PUBLISH: " + ok.error().message});
   ctx.out << "{\"id\":\"" << to_hex(env->id)

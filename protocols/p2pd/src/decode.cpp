@@ -134,6 +134,7 @@ result<ps_request> from_pb(const pb::PSRequest& in) {
   if (in.has_topic())
     out.topic = in.topic();
   out.data = opt_bytes(in.has_data(), in.data());
+  out.canswarm_raw = in.has_canswarmraw() && in.canswarmraw();
   return out;
 }
 

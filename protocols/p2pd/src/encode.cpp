@@ -84,6 +84,8 @@ void to_pb(const ps_request& in, pb::PSRequest& out) {
     out.set_topic(*in.topic);
   if (in.data)
     out.set_data(str(*in.data));
+  if (in.canswarm_raw)
+    out.set_canswarmraw(true);
 }
 
 void to_pb(const peerstore_request& in, pb::PeerstoreRequest& out) {

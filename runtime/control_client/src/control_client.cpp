@@ -337,11 +337,12 @@ result<std::string> control_client::stats() {
   return std::move(*r->canswarm_stats);
 }
 
-result<void> control_client::publish(const std::string& topic,
-                                     bytes_view data) {
+result<void> control_client::publish(const std::string& topic, bytes_view data,
+                                     bool raw) {
   auto req = pubsub_request(p2pd::ps_request_type::publish);
   req.pubsub->topic = topic;
   req.pubsub->data = bytes(data.begin(), data.end());
+  req.pubsub->canswarm_raw = raw;
   if (auto r = expect_ok(call(req)); !r)
     return r.error();
   return {};

@@ -179,6 +179,9 @@ struct ps_request {
   ps_request_type type = ps_request_type::get_topics;
   std::optional<std::string> topic;
   std::optional<bytes> data;
+  /// canswarm extension: PUBLISH straight to gossipsub, bypassing the
+  /// envelope bus and its gate (test tool; PSRequest.canswarmRaw).
+  bool canswarm_raw = false;
   friend bool operator==(const ps_request&, const ps_request&) = default;
 };
 

@@ -142,8 +142,12 @@ public:
   /// document (see control/requests.hpp stats_json).
   result<std::string> stats();
 
-  /// PUBSUB PUBLISH of `data` on `topic`.
-  result<void> publish(const std::string& topic, bytes_view data);
+  /// PUBSUB PUBLISH of `data` on `topic`. A canswarm node hands thread
+  /// topics to its envelope bus (gate, primary/fallback transport); `raw`
+  /// (canswarm extension) publishes straight on gossipsub instead, as a
+  /// misbehaving node would (`canswarm publish --forge`).
+  result<void> publish(const std::string& topic, bytes_view data,
+                       bool raw = false);
 
   /// PUBSUB SUBSCRIBE to `topic`. On OK the connection moves into the
   /// returned subscription and this client can make no more calls.

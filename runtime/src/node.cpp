@@ -27,6 +27,8 @@
 #include "canswarm/log/log.hpp"
 #include "canswarm/metrics/exposer.hpp"
 #include "canswarm/metrics/node_metrics.hpp"
+#include "canswarm/nats/bridge.hpp"
+#include "canswarm/nats/messages.hpp"
 #include "canswarm/pubsub/pubsub.hpp"
 #include "canswarm/runtime/addresses.hpp"
 #include "canswarm/runtime/cli.hpp"
@@ -46,6 +48,11 @@ struct node_parts {
   /// The envelope ingress gate: the gossipsub validation hook of every
   /// thread topic, and the bus's replay memory (survives restarts of both).
   std::shared_ptr<ingress_gate> gate = std::make_shared<ingress_gate>();
+  /// The envelope bus (for the control server).
+  std::shared_ptr<bus_locator> bus = std::make_shared<bus_locator>();
+  /// The NATS bridge (for the bus), when NATS is used.
+  std::shared_ptr<nats_bridge_locator>
+    nats = std::make_shared<nats_bridge_locator>();
   /// The control address bound first, so a restart binds the same port.
   std::shared_ptr<multiaddr> control_bound = std::make_shared<multiaddr>();
   /// The Prometheus series (served when P2P_METRICS_ADDR is set).
@@ -90,6 +97,7 @@ struct node_caf_config : caf::actor_system_config {
     canswarm::add_message_types(*this);
     canswarm::add_connection_message_types(*this);
     canswarm::control::add_control_message_types(*this);
+    canswarm::add_nats_message_types(*this);
   }
 };
 
@@ -231,6 +239,27 @@ void dial_bootstrap_nodes(caf::actor_system& sys, const node_parts& parts,
   }
 }
 
+/// Whether the mode uses NATS (as primary or fallback).
+bool uses_nats(const config::settings& s) {
+  return !s.p2p_enabled || !s.p2p_primary || s.nats_fallback;
+}
+
+/// The bus of the configured mode (P2P_ENABLED, P2P_PRIMARY,
+/// NATS_FALLBACK).
+bus_config node_bus_config(const config::settings& s,
+                           const std::shared_ptr<node_parts>& parts) {
+  bus_config bc;
+  if (s.p2p_enabled)
+    bc.pubsub = parts->pubsub;
+  if (uses_nats(s))
+    bc.nats = parts->nats;
+  bc.primary = s.p2p_enabled && s.p2p_primary ? bus_transport::p2p
+                                              : bus_transport::nats;
+  bc.gate = parts->gate;
+  bc.self_locator = parts->bus;
+  return bc;
+}
+
 } // namespace
 
 result<supervisor_config>
@@ -300,11 +329,9 @@ root_supervisor_config(const config::settings& s,
         return ok.error();
       cfg.children.push_back(
         {"pubsub", "gossipsub", pubsub_spawner(pc), default_grace_period});
-      bus_config bc;
-      bc.pubsub = parts->pubsub;
-      bc.gate = parts->gate;
-      cfg.children.push_back(
-        {"bus", "envelope-bus", bus_spawner(bc), default_grace_period});
+      cfg.children.push_back({"bus", "envelope-bus",
+                              bus_spawner(node_bus_config(s, parts)),
+                              default_grace_period});
     }
     if (!opts.no_listen) {
       listener_config lc;
@@ -328,6 +355,7 @@ root_supervisor_config(const config::settings& s,
       if (opts.pubsub) {
         cc.pubsub = parts->pubsub;
         cc.gate = parts->gate;
+        cc.bus = parts->bus;
       }
       cfg.children.push_back({"control", "control-server",
                               [parts, cc](caf::actor_system& sys) {
@@ -338,6 +366,35 @@ root_supervisor_config(const config::settings& s,
                               },
                               default_grace_period});
     }
+  }
+  if (!s.p2p_enabled && opts.pubsub) {
+    // NATS only: the bus over the bridge (the control API needs the swarm
+    // and is not started; agents use NATS directly in this mode).
+    cfg.children.push_back({"bus", "envelope-bus",
+                            bus_spawner(node_bus_config(s, parts)),
+                            default_grace_period});
+    if (!s.control_addr.empty())
+      log::warning(component, "P2P_ENABLED=false: no control API (it needs "
+                              "the P2P swarm); agents use NATS directly");
+  }
+  if (uses_nats(s) && opts.pubsub) {
+    // Last: its failures restart only itself; the bus finds each new
+    // instance through the locator and routes around it meanwhile.
+    auto nc = make_nats_bridge_config(s);
+    if (auto ok = nc.validate(); !ok)
+      return ok.error();
+    cfg.children.push_back({"nats", "nats-bridge",
+                            [parts, nc](caf::actor_system& sys) {
+                              auto h = spawn_nats_bridge(sys, nc);
+                              if (!h) {
+                                log::error(component, "NATS bridge: {}",
+                                           h.error().message);
+                                return component_actor{};
+                              }
+                              parts->nats->set(*h);
+                              return caf::actor_cast<component_actor>(*h);
+                            },
+                            default_grace_period});
   }
   if (auto ok = cfg.validate(); !ok)
     return ok.error();

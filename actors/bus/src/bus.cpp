@@ -1,10 +1,12 @@
-// The envelope bus over P2P (bus.hpp).
+// The envelope bus over P2P and NATS: the hybrid bus (bus.hpp).
 
 #include "canswarm/bus/bus.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <map>
+#include <set>
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -15,6 +17,7 @@
 #include "canswarm/actors/message_types.hpp"
 #include "canswarm/envelope/codec.hpp"
 #include "canswarm/envelope/lamport_clock.hpp"
+#include "canswarm/envelope/replay_cache.hpp"
 #include "canswarm/envelope/topic.hpp"
 #include "canswarm/log/log.hpp"
 
@@ -77,48 +80,277 @@ struct bus_sub {
   envelope_handler_actor handler;
 };
 
+/// An envelope sent recently, for a re-send on failover.
+struct sent_entry {
+  std::chrono::steady_clock::time_point at;
+  std::string topic;
+  std::string subject;
+  bus_transport via;
+  std::shared_ptr<const bytes> wire;
+  bytes id;
+};
+
+using steady = std::chrono::steady_clock;
+
 struct bus_state {
   static inline const char* name = "bus";
   bus_config cfg;
+  bool p2p = false; ///< P2P enabled.
+  bool nats = false; ///< NATS enabled.
   pubsub_actor pubsub;
+  nats_bridge_actor bridge;
   std::unique_ptr<envelope::gate_enforcer> preflight;
   envelope::lamport_clock clock;
   /// P2P topic -> local subscriptions.
   std::map<std::string, std::vector<bus_sub>> subs;
+  /// P2P topic -> subscribers by topic (the control API).
+  std::map<std::string, std::vector<pubsub_subscriber_actor>> topic_subs;
   std::size_t subscriptions = 0;
+  /// NATS subjects the bridge delivers to us (it has no unsubscribe: a
+  /// subject stays until the bridge restarts).
+  std::set<std::string> nats_subjects;
+  /// Envelope ids seen (published or received), for exactly-once delivery.
+  envelope::replay_cache seen{default_bus_dedup_window,
+                              default_bus_dedup_capacity};
+  /// Sent on the primary within replay_window (oldest first).
+  std::deque<sent_entry> recent;
+  /// Health of each transport as the bus last saw it.
+  bool p2p_healthy = true;
+  nats::link_state nats_link = nats::link_state::connecting;
+  bool nats_probe_pending = false;
+  /// Publishes go to both transports until then (after a recovery).
+  steady::time_point overlap_until{};
+  bus_transport active = bus_transport::p2p;
   bus_stats stats;
 };
 
 using bus_self = bus_actor::stateful_pointer<bus_state>;
 
-void deliver(bus_self self, const std::string& topic,
-             const envelope::envelope& env, const peer_id& from) {
+bool has_subscribers(bus_self self, const std::string& topic) {
   auto& st = self->state;
-  auto i = st.subs.find(topic);
-  if (i == st.subs.end())
-    return;
-  auto subject = envelope::nats_subject(env.thread_id, env.kind);
-  if (!subject)
-    return;
-  for (auto& s : i->second) {
-    self->send(s.handler, bus_envelope{*subject, env, from});
-    ++st.stats.delivered;
+  return st.subs.count(topic) > 0 || st.topic_subs.count(topic) > 0;
+}
+
+void deliver(bus_self self, const std::string& topic,
+             const envelope::envelope& env, const bytes& wire,
+             const peer_id& from) {
+  auto& st = self->state;
+  if (auto i = st.subs.find(topic); i != st.subs.end()) {
+    auto subject = envelope::nats_subject(env.thread_id, env.kind);
+    if (subject)
+      for (auto& s : i->second) {
+        self->send(s.handler, bus_envelope{*subject, env, from});
+        ++st.stats.delivered;
+      }
   }
+  if (auto i = st.topic_subs.find(topic); i != st.topic_subs.end())
+    for (auto& s : i->second) {
+      pubsub_message m;
+      m.topic = topic;
+      m.data = wire;
+      m.received_from = from;
+      self->send(s, std::move(m));
+      ++st.stats.delivered;
+    }
+}
+
+/// Records `id` as seen; false if it was seen already (a duplicate).
+bool first_sight(bus_self self, const bytes& id) {
+  auto& st = self->state;
+  st.seen.expire(unix_ns());
+  if (st.seen.contains(id)) {
+    ++st.stats.dedup_hits;
+    return false;
+  }
+  st.seen.insert(id, unix_ns());
+  return true;
+}
+
+void accept_from_network(bus_self self, const std::string& topic,
+                         const bytes& wire, const peer_id& from,
+                         bus_transport via) {
+  auto& st = self->state;
+  // The gate (P2P validation hook, or the bridge's) accepted these bytes
+  // already; decoding again is cheap and keeps the gates free of bus state.
+  auto env = envelope::decode(wire);
+  if (!env) {
+    log::warning(bus_component, "undecodable envelope on {} via {}: {}", topic,
+                 to_string(via), env.error().describe());
+    return;
+  }
+  if (!first_sight(self, env->id))
+    return;
+  ++st.stats.received;
+  ++(via == bus_transport::p2p ? st.stats.received_p2p
+                               : st.stats.received_nats);
+  st.clock.observe(env->lamport);
+  deliver(self, topic, *env, wire, from);
 }
 
 void on_message(bus_self self, pubsub_message& m) {
+  accept_from_network(self, m.topic, m.data, m.received_from,
+                      bus_transport::p2p);
+}
+
+void on_nats_envelope(bus_self self, nats_envelope& m) {
+  auto topic = envelope::p2p_topic(m.thread_id, m.verb);
+  if (!topic)
+    return;
+  if (!has_subscribers(self, *topic))
+    return;
+  accept_from_network(self, *topic, m.wire, peer_id{}, bus_transport::nats);
+}
+
+// -- sending ------------------------------------------------------------------
+
+bool healthy(bus_self self, bus_transport t) {
   auto& st = self->state;
-  // The gate already accepted these bytes in the validation hook; decoding
-  // again is cheap and keeps the hook free of actor state.
-  auto env = envelope::decode(m.data);
-  if (!env) {
-    log::warning(bus_component, "undecodable envelope on {} from {}: {}",
-                 m.topic, m.received_from.to_string(), env.error().describe());
+  if (t == bus_transport::p2p)
+    return st.p2p && st.pubsub && st.p2p_healthy;
+  return st.nats && st.bridge && st.nats_link == nats::link_state::connected;
+}
+
+bool enabled(bus_self self, bus_transport t) {
+  auto& st = self->state;
+  return t == bus_transport::p2p ? st.p2p : st.nats;
+}
+
+bus_transport other(bus_transport t) {
+  return t == bus_transport::p2p ? bus_transport::nats : bus_transport::p2p;
+}
+
+void send_on(bus_self self, const sent_entry& e, bus_transport t);
+
+/// The primary failed: publishes go to the fallback, and what the primary
+/// carried recently goes there again.
+void fail_over(bus_self self, const std::string& why) {
+  auto& st = self->state;
+  auto primary = st.cfg.primary;
+  auto fallback = other(primary);
+  if (!enabled(self, fallback) || st.active == fallback)
+    return;
+  st.active = fallback;
+  ++st.stats.failovers;
+  st.overlap_until = {};
+  auto cutoff = steady::now() - st.cfg.replay_window;
+  std::size_t n = 0;
+  for (auto& e : st.recent)
+    if (e.at >= cutoff && e.via == primary) {
+      send_on(self, e, fallback);
+      ++n;
+    }
+  st.stats.resent += n;
+  log::warning(bus_component,
+               "{} unhealthy ({}): publishing on {}, {} recent envelopes "
+               "sent again there",
+               to_string(primary), why, to_string(fallback), n);
+}
+
+/// The primary is healthy again: back to it, with an overlap.
+void fail_back(bus_self self) {
+  auto& st = self->state;
+  if (st.active == st.cfg.primary)
+    return;
+  st.active = st.cfg.primary;
+  ++st.stats.failbacks;
+  st.overlap_until = steady::now() + st.cfg.failback_overlap;
+  log::info(bus_component,
+            "{} healthy again: publishing on it (and on {} for {} ms)",
+            to_string(st.cfg.primary), to_string(other(st.cfg.primary)),
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+              st.cfg.failback_overlap)
+              .count());
+}
+
+void set_p2p_health(bus_self self, bool ok, const std::string& why) {
+  auto& st = self->state;
+  st.p2p_healthy = ok;
+  if (st.cfg.primary != bus_transport::p2p)
+    return;
+  if (ok)
+    fail_back(self);
+  else
+    fail_over(self, why);
+}
+
+void set_nats_link(bus_self self, nats::link_state s, const std::string& why) {
+  auto& st = self->state;
+  st.nats_link = s;
+  if (st.cfg.primary != bus_transport::nats)
+    return;
+  if (s == nats::link_state::connected)
+    fail_back(self);
+  else
+    fail_over(self, why);
+}
+
+/// Sends one envelope on `t` (outcome only updates health and counters).
+void send_on(bus_self self, const sent_entry& e, bus_transport t) {
+  auto& st = self->state;
+  if (t == bus_transport::p2p) {
+    if (!st.pubsub)
+      return;
+    ++st.stats.published_p2p;
+    self
+      ->request(st.pubsub, std::chrono::seconds{10}, pubsub_publish_atom::value,
+                e.topic, *e.wire)
+      .then(
+        [self](std::uint64_t peers) {
+          self->state.stats.publish_peers += peers;
+          if (peers == 0)
+            set_p2p_health(self, false, "a publish reached no peer");
+          else if (!self->state.p2p_healthy)
+            set_p2p_health(self, true, {});
+        },
+        [self](caf::error& err) {
+          ++self->state.stats.publish_errors;
+          set_p2p_health(self, false, self->system().render(err));
+        });
     return;
   }
-  ++st.stats.received;
-  st.clock.observe(env->lamport);
-  deliver(self, m.topic, *env, m.received_from);
+  if (!st.bridge)
+    return;
+  ++st.stats.published_nats;
+  self
+    ->request(st.bridge, std::chrono::seconds{10}, nats_publish_atom::value,
+              *e.wire, e.subject, e.id)
+    .then([](nats_publish_receipt&) {},
+          [self](caf::error& err) {
+            ++self->state.stats.publish_errors;
+            auto text = nats::from_caf_error(self->system(), err).message;
+            log::warning(bus_component, "NATS publish failed: {}", text);
+            set_nats_link(self, nats::link_state::reconnecting,
+                          "publish failed: " + text);
+          });
+}
+
+/// Sends a new envelope where the mode and health say.
+void route(bus_self self, sent_entry e) {
+  auto& st = self->state;
+  auto primary = st.cfg.primary;
+  auto fallback = other(primary);
+  bool both = enabled(self, fallback) && steady::now() < st.overlap_until;
+  if (healthy(self, primary) || !enabled(self, fallback)) {
+    e.via = primary;
+    send_on(self, e, primary);
+    if (both)
+      send_on(self, e, fallback);
+  } else {
+    if (st.active != fallback)
+      fail_over(self, "unhealthy at publish");
+    e.via = fallback;
+    send_on(self, e, fallback);
+    // A failed P2P primary is retried with every publish: its first
+    // success is the recovery (NATS reports its own).
+    if (primary == bus_transport::p2p && st.pubsub)
+      send_on(self, e, primary);
+  }
+  auto cutoff = steady::now() - st.cfg.replay_window;
+  while (
+    !st.recent.empty()
+    && (st.recent.front().at < cutoff || st.recent.size() >= max_bus_replay))
+    st.recent.pop_front();
+  st.recent.push_back(std::move(e));
 }
 
 caf::result<std::uint64_t> publish(bus_self self, envelope::envelope& env,
@@ -159,20 +391,74 @@ caf::result<std::uint64_t> publish(bus_self self, envelope::envelope& env,
   auto topic = envelope::p2p_topic(env.thread_id, env.kind);
   st.clock.observe(env.lamport);
   ++st.stats.published;
-  deliver(self, *topic, env, peer_id{});
-  if (!st.pubsub)
-    return std::uint64_t{0};
-  auto rp = self->make_response_promise<std::uint64_t>();
-  self
-    ->request(st.pubsub, std::chrono::seconds{10}, pubsub_publish_atom::value,
-              *topic, std::move(*wire))
-    .then(
-      [self, rp](std::uint64_t peers) mutable {
-        self->state.stats.publish_peers += peers;
-        rp.deliver(peers);
-      },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-  return rp;
+  st.seen.expire(now);
+  st.seen.insert(env.id, now);
+  deliver(self, *topic, env, *wire, peer_id{});
+  sent_entry e{steady::now(),
+               *topic,
+               *want,
+               st.cfg.primary,
+               std::make_shared<const bytes>(std::move(*wire)),
+               env.id};
+  route(self, std::move(e));
+  return std::uint64_t{1};
+}
+
+caf::result<std::uint64_t> publish_wire(bus_self self, const std::string& topic,
+                                        const bytes& wire) {
+  auto env = envelope::decode(wire);
+  if (!env)
+    return bus_error(errc::invalid_argument,
+                     "not a CAN Swarm envelope: " + env.error().describe());
+  auto own = envelope::p2p_topic(env->thread_id, env->kind);
+  if (!own || *own != topic)
+    return bus_error(errc::invalid_argument,
+                     fmt::format("topic \"{}\" does not match the envelope's "
+                                 "thread and kind ({})",
+                                 topic, own ? *own : "none"));
+  return publish(self, *env, std::string{});
+}
+
+/// Joins `topic` on the transports (first local subscriber).
+void join_topic(bus_self self, const std::string& topic) {
+  auto& st = self->state;
+  if (st.pubsub)
+    self
+      ->request(st.pubsub, std::chrono::seconds{10},
+                pubsub_subscribe_atom::value, topic,
+                caf::actor_cast<pubsub_subscriber_actor>(self))
+      .then([](std::uint64_t) {},
+            [self, topic](caf::error& err) {
+              log::error(bus_component, "cannot join {}: {}", topic,
+                         self->system().render(err));
+            });
+  auto t = envelope::parse_p2p_topic(topic);
+  if (!t)
+    return;
+  auto subject = envelope::nats_subject(t->thread_id, t->verb);
+  if (!subject || st.nats_subjects.count(*subject) > 0)
+    return;
+  st.nats_subjects.insert(*subject);
+  if (st.bridge)
+    self
+      ->request(st.bridge, std::chrono::seconds{10}, nats_subscribe_atom::value,
+                *subject, caf::actor_cast<nats_envelope_sink_actor>(self))
+      .then([](std::uint64_t) {},
+            [self, s = *subject](caf::error& err) {
+              log::error(bus_component, "cannot subscribe to NATS {}: {}", s,
+                         nats::from_caf_error(self->system(), err).message);
+            });
+}
+
+/// Leaves `topic` on P2P (its last local subscriber left).
+void leave_topic(bus_self self, const std::string& topic) {
+  auto& st = self->state;
+  if (st.pubsub)
+    self
+      ->request(st.pubsub, std::chrono::seconds{10},
+                pubsub_unsubscribe_atom::value, topic,
+                caf::actor_cast<pubsub_subscriber_actor>(self))
+      .then([](std::uint64_t) {}, [](caf::error&) {});
 }
 
 caf::result<std::uint64_t> subscribe(bus_self self, const std::string& subject,
@@ -191,17 +477,9 @@ caf::result<std::uint64_t> subscribe(bus_self self, const std::string& subject,
     auto topic = envelope::p2p_topic(r->thread_id, v);
     if (!topic)
       return bus_error(topic.error().code, topic.error().message);
+    if (!has_subscribers(self, *topic))
+      join_topic(self, *topic);
     auto& list = st.subs[*topic];
-    if (list.empty() && st.pubsub)
-      self
-        ->request(st.pubsub, std::chrono::seconds{10},
-                  pubsub_subscribe_atom::value, *topic,
-                  caf::actor_cast<pubsub_subscriber_actor>(self))
-        .then([](std::uint64_t) {},
-              [self, t = *topic](caf::error& err) {
-                log::error(bus_component, "cannot join {}: {}", t,
-                           self->system().render(err));
-              });
     list.push_back(bus_sub{subject, handler});
     ++st.subscriptions;
     count = std::max<std::uint64_t>(count, list.size());
@@ -212,56 +490,248 @@ caf::result<std::uint64_t> subscribe(bus_self self, const std::string& subject,
   return count;
 }
 
-void drop_handler(bus_self self, const caf::actor_addr& who) {
+caf::result<std::uint64_t> subscribe_topic(bus_self self,
+                                           const std::string& topic,
+                                           pubsub_subscriber_actor who) {
   auto& st = self->state;
+  if (!envelope::parse_p2p_topic(topic))
+    return bus_error(errc::invalid_argument,
+                     fmt::format("\"{}\" is not a thread topic "
+                                 "(/swarm/thread/<thread id>/<verb>)",
+                                 topic));
+  if (st.subscriptions + 1 > max_bus_subscriptions)
+    return bus_error(errc::too_large,
+                     fmt::format("at most {} bus subscriptions "
+                                 "(max_bus_subscriptions)",
+                                 max_bus_subscriptions));
+  if (!has_subscribers(self, topic))
+    join_topic(self, topic);
+  auto& list = st.topic_subs[topic];
+  list.push_back(who);
+  ++st.subscriptions;
+  self->monitor(who);
+  st.stats.subscriptions = st.subscriptions;
+  return static_cast<std::uint64_t>(list.size());
+}
+
+/// Removes the subscriptions matching `match` (by topic and subscriber).
+template<class Match>
+void drop_where(bus_self self, Match match) {
+  auto& st = self->state;
+  std::vector<std::string> emptied;
   for (auto i = st.subs.begin(); i != st.subs.end();) {
     auto& list = i->second;
     auto before = list.size();
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const bus_sub& s) {
-                                return s.handler.address() == who;
+                                return match(i->first, s.handler.address());
                               }),
                list.end());
     st.subscriptions -= before - list.size();
     if (list.empty()) {
-      if (st.pubsub)
-        self
-          ->request(st.pubsub, std::chrono::seconds{10},
-                    pubsub_unsubscribe_atom::value, i->first,
-                    caf::actor_cast<pubsub_subscriber_actor>(self))
-          .then([](std::uint64_t) {}, [](caf::error&) {});
+      emptied.push_back(i->first);
       i = st.subs.erase(i);
     } else {
       ++i;
     }
   }
+  for (auto i = st.topic_subs.begin(); i != st.topic_subs.end();) {
+    auto& list = i->second;
+    auto before = list.size();
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const pubsub_subscriber_actor& s) {
+                                return match(i->first, s.address());
+                              }),
+               list.end());
+    st.subscriptions -= before - list.size();
+    if (list.empty()) {
+      emptied.push_back(i->first);
+      i = st.topic_subs.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto& topic : emptied)
+    if (!has_subscribers(self, topic))
+      leave_topic(self, topic);
   st.stats.subscriptions = st.subscriptions;
+}
+
+void drop_handler(bus_self self, const caf::actor_addr& who) {
+  drop_where(self, [&](const std::string&, const caf::actor_addr& a) {
+    return a == who;
+  });
+}
+
+/// All topics with local subscribers.
+std::vector<std::string> local_topics(bus_self self) {
+  auto& st = self->state;
+  std::set<std::string> out;
+  for (auto& [t, _] : st.subs)
+    out.insert(t);
+  for (auto& [t, _] : st.topic_subs)
+    out.insert(t);
+  return {out.begin(), out.end()};
+}
+
+// -- services
+// -------------------------------------------------------------------
+
+/// Picks up a (re)started pub/sub service or NATS bridge and tells it what
+/// the bus needs (topics, subjects, connection events).
+void attach_services(bus_self self) {
+  auto& st = self->state;
+  if (st.cfg.pubsub) {
+    auto ps = st.cfg.pubsub->get();
+    if (ps && ps != st.pubsub) {
+      st.pubsub = ps;
+      self->monitor(ps);
+      st.p2p_healthy = true;
+      for (auto& topic : local_topics(self))
+        self
+          ->request(ps, std::chrono::seconds{10}, pubsub_subscribe_atom::value,
+                    topic, caf::actor_cast<pubsub_subscriber_actor>(self))
+          .then([](std::uint64_t) {}, [](caf::error&) {});
+      log::debug(bus_component, "attached to the pub/sub service");
+    }
+  }
+  if (st.cfg.nats) {
+    auto br = st.cfg.nats->get();
+    if (br && br != st.bridge) {
+      st.bridge = br;
+      self->monitor(br);
+      self->send(br, nats_events_atom::value,
+                 caf::actor_cast<nats_event_sink_actor>(self));
+      auto subjects = st.nats_subjects;
+      for (auto& subject : subjects)
+        self
+          ->request(br, std::chrono::seconds{10}, nats_subscribe_atom::value,
+                    subject, caf::actor_cast<nats_envelope_sink_actor>(self))
+          .then([](std::uint64_t) {},
+                [subject](caf::error&) {
+                  log::error(bus_component, "cannot subscribe to NATS {}",
+                             subject);
+                });
+      log::debug(bus_component, "attached to the NATS bridge");
+    }
+  }
+}
+
+/// A service we use stopped: route around it until it is back.
+void on_service_down(bus_self self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  if (st.pubsub && msg.source == st.pubsub.address()) {
+    st.pubsub = pubsub_actor{};
+    set_p2p_health(self, false, "the pub/sub service stopped");
+    return;
+  }
+  if (st.bridge && msg.source == st.bridge.address()) {
+    st.bridge = nats_bridge_actor{};
+    set_nats_link(self, nats::link_state::closed, "the NATS bridge stopped");
+    return;
+  }
+  drop_handler(self, msg.source);
+}
+
+/// Asks the bridge for its state; no answer within the tick is unhealthy.
+void probe_nats(bus_self self) {
+  auto& st = self->state;
+  if (!st.bridge || st.nats_probe_pending)
+    return;
+  st.nats_probe_pending = true;
+  self->request(st.bridge, st.cfg.tick_interval * 4, nats_health_atom::value)
+    .then(
+      [self](nats_health& h) {
+        self->state.nats_probe_pending = false;
+        if (h.state != self->state.nats_link)
+          set_nats_link(self, h.state, nats::to_string(h.state));
+      },
+      [self](caf::error&) {
+        self->state.nats_probe_pending = false;
+        set_nats_link(self, nats::link_state::reconnecting,
+                      "health probe timed out");
+      });
+}
+
+void on_tick(bus_self self) {
+  auto& st = self->state;
+  attach_services(self);
+  probe_nats(self);
+  auto cutoff = steady::now() - st.cfg.replay_window;
+  while (!st.recent.empty() && st.recent.front().at < cutoff)
+    st.recent.pop_front();
+  self->delayed_send(self, st.cfg.tick_interval, bus_tick_atom::value);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>>
+gate_counts(const envelope::gate_stats& g) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (std::size_t i = 1; i < envelope::reject_reason_count; ++i)
+    if (g.rejected[i] > 0)
+      out.emplace_back(envelope::to_string(
+                         static_cast<envelope::reject_reason>(i)),
+                       g.rejected[i]);
+  return out;
 }
 
 bus_stats snapshot(bus_self self) {
   auto& st = self->state;
   auto out = st.stats;
   out.lamport = st.clock.value();
+  out.active = to_string(st.active);
+  if (!st.nats)
+    out.nats_state = "off";
+  else if (!st.bridge)
+    out.nats_state = "none";
+  else
+    out.nats_state = nats::to_string(st.nats_link);
   std::lock_guard<std::mutex> guard{st.cfg.gate->mtx};
-  auto& g = st.cfg.gate->gate.stats();
-  for (std::size_t i = 1; i < envelope::reject_reason_count; ++i)
-    if (g.rejected[i] > 0)
-      out.rejected.emplace_back(envelope::to_string(
-                                  static_cast<envelope::reject_reason>(i)),
-                                g.rejected[i]);
+  out.rejected = gate_counts(st.cfg.gate->gate.stats());
   return out;
+}
+
+/// Completes a snapshot with the bridge's rejection counts.
+caf::result<bus_stats> full_stats(bus_self self) {
+  auto& st = self->state;
+  if (!st.bridge)
+    return snapshot(self);
+  auto rp = self->make_response_promise<bus_stats>();
+  self->request(st.bridge, std::chrono::seconds{2}, nats_health_atom::value)
+    .then(
+      [self, rp](nats_health& h) mutable {
+        auto s = snapshot(self);
+        for (auto& [reason, n] : h.rejected_by_reason)
+          s.nats_rejected.emplace_back(reason, n);
+        rp.deliver(std::move(s));
+      },
+      [self, rp](caf::error&) mutable { rp.deliver(snapshot(self)); });
+  return rp;
 }
 
 bus_actor::behavior_type bus(bus_self self, bus_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.p2p = st.cfg.pubsub != nullptr;
+  st.nats = st.cfg.nats != nullptr;
+  st.active = st.cfg.primary;
+  if (auto m = st.cfg.mode())
+    st.stats.mode = *m;
+  st.stats.primary = to_string(st.cfg.primary);
+  st.seen = envelope::replay_cache{st.cfg.dedup_window, st.cfg.dedup_capacity};
   st.preflight = std::make_unique<envelope::gate_enforcer>(st.cfg.preflight);
-  if (st.cfg.pubsub)
-    st.pubsub = st.cfg.pubsub->get();
-  if (!st.pubsub)
-    log::warning(bus_component, "no pub/sub service: envelopes stay local");
+  attach_services(self);
+  if (st.p2p && !st.pubsub)
+    log::warning(bus_component, "no pub/sub service yet: waiting for it");
+  if (st.cfg.self_locator)
+    st.cfg.self_locator->set(self);
+  log::info(bus_component, "mode {}: publishing on {}{}", st.stats.mode,
+            st.stats.primary,
+            st.p2p && st.nats ? fmt::format(", falling back to {}",
+                                            to_string(other(st.cfg.primary)))
+                              : std::string{});
   self->set_down_handler(
-    [self](caf::down_msg& msg) { drop_handler(self, msg.source); });
+    [self](caf::down_msg& msg) { on_service_down(self, msg); });
+  self->delayed_send(self, st.cfg.tick_interval, bus_tick_atom::value);
   return {
     [self](status_atom) {
       auto s = snapshot(self);
@@ -270,24 +740,69 @@ bus_actor::behavior_type bus(bus_self self, bus_config cfg) {
         rejected += n;
       return component_status{
         "bus", "envelope-bus",
-        fmt::format("primary {}, {} published, {} received, {} delivered, "
-                    "{} rejected at ingress, {} subscriptions, lamport {}",
-                    s.primary, s.published, s.received, s.delivered, rejected,
+        fmt::format("mode {}, active {}, nats {}, {} published, {} received "
+                    "({} dedup hits), {} delivered, {} rejected at P2P "
+                    "ingress, {} failovers, {} subscriptions, lamport {}",
+                    s.mode, s.active, s.nats_state, s.published, s.received,
+                    s.dedup_hits, s.delivered, rejected, s.failovers,
                     s.subscriptions, s.lamport)};
     },
     [self](bus_publish_atom, envelope::envelope& env, std::string& subject) {
       return publish(self, env, subject);
     },
+    [self](bus_publish_wire_atom, std::string& topic, bytes& wire) {
+      return publish_wire(self, topic, wire);
+    },
     [self](bus_subscribe_atom, std::string& subject,
            envelope_handler_actor& handler) {
       return subscribe(self, subject, std::move(handler));
     },
-    [self](bus_stats_atom) { return snapshot(self); },
+    [self](bus_topic_subscribe_atom, std::string& topic,
+           pubsub_subscriber_actor& who) {
+      return subscribe_topic(self, topic, std::move(who));
+    },
+    [self](bus_topic_unsubscribe_atom, std::string& topic,
+           pubsub_subscriber_actor& who) {
+      auto addr = who.address();
+      drop_where(self, [&](const std::string& t, const caf::actor_addr& a) {
+        return t == topic && a == addr;
+      });
+    },
+    [self](bus_stats_atom) { return full_stats(self); },
     [self](pubsub_message& m) { on_message(self, m); },
+    [self](nats_envelope& m) { on_nats_envelope(self, m); },
+    [self](nats_connection_event& ev) {
+      if (ev.state != self->state.nats_link)
+        set_nats_link(self, ev.state,
+                      ev.detail.empty() ? nats::to_string(ev.state)
+                                        : ev.detail);
+    },
+    [self](bus_tick_atom) { on_tick(self); },
   };
 }
 
 } // namespace
+
+const char* to_string(bus_transport t) {
+  return t == bus_transport::p2p ? "p2p" : "nats";
+}
+
+result<std::string> bus_config::mode() const {
+  bool p2p = pubsub != nullptr;
+  bool use_nats = nats != nullptr;
+  if (!p2p && !use_nats)
+    return make_error(errc::invalid_argument, "bus with neither P2P nor NATS");
+  if (primary == bus_transport::p2p && !p2p)
+    return make_error(errc::invalid_argument,
+                      "bus: P2P is the primary but is not enabled");
+  if (primary == bus_transport::nats && !use_nats)
+    return make_error(errc::invalid_argument,
+                      "bus: NATS is the primary but is not enabled");
+  if (p2p && use_nats)
+    return std::string{primary == bus_transport::p2p ? "p2p-primary"
+                                                     : "nats-primary"};
+  return std::string{p2p ? "p2p-only" : "nats-only"};
+}
 
 std::function<gossipsub::validator(const std::string&)>
 envelope_validators(std::shared_ptr<ingress_gate> gate) {
@@ -322,6 +837,10 @@ result<bus_actor> spawn_bus(caf::actor_system& sys, bus_config cfg) {
     return make_error(errc::invalid_argument, "bus without an ingress gate");
   if (auto ok = cfg.preflight.validate(); !ok)
     return ok.error();
+  if (auto m = cfg.mode(); !m)
+    return m.error();
+  if (cfg.dedup_capacity == 0)
+    return make_error(errc::invalid_argument, "bus: dedup_capacity is 0");
   return sys.spawn(bus, std::move(cfg));
 }
 

@@ -103,14 +103,18 @@ struct connection_context {
   std::shared_ptr<pubsub_locator> pubsub;
   /// Null: no envelope gate (CANSWARM_STATS reports "envelopes": null).
   std::shared_ptr<ingress_gate> gate;
+  /// Null: thread topics go straight to pub/sub.
+  std::shared_ptr<bus_locator> bus;
 };
 
 /// A control connection after SUBSCRIBE.
 struct subscription_state {
   /// The topic (empty until the pub/sub actor confirmed the subscription).
   std::string topic;
-  /// The pub/sub actor holding the subscription.
+  /// The pub/sub actor holding the subscription (or the bus, for a thread
+  /// topic).
   pubsub_actor service;
+  bus_actor bus;
   subscription_flow flow;
   /// Whether bytes from the client were discarded (logged once).
   bool discarded_input = false;

@@ -150,12 +150,13 @@ void on_stream_handler(connection_ptr self,
 
 /// Answers with the stats document once the pub/sub report (if any) is in.
 void finish_stats(connection_ptr self, const std::vector<peer_entry>& conns,
-                  const pubsub_report* report) {
+                  const pubsub_report* report, const bus_stats* bus) {
   auto& st = self->state;
   stats_inputs in;
   in.self = st.ctx.self;
   in.connections = &conns;
   in.pubsub = report;
+  in.bus = bus;
   envelope::gate_stats gate;
   if (st.ctx.gate) {
     std::lock_guard<std::mutex> guard{st.ctx.gate->mtx};
@@ -167,6 +168,21 @@ void finish_stats(connection_ptr self, const std::vector<peer_entry>& conns,
   finish_request(self, resp);
 }
 
+/// Adds the bus's counters (if the node has a bus), then answers.
+void stats_with_bus(connection_ptr self, const std::vector<peer_entry>& conns,
+                    std::shared_ptr<pubsub_report> report) {
+  auto& ctx = self->state.ctx;
+  auto bus = ctx.bus ? ctx.bus->get() : bus_actor{};
+  if (!bus) {
+    finish_stats(self, conns, report.get(), nullptr);
+    return;
+  }
+  self->request(bus, internal_timeout, bus_stats_atom::value)
+    .then([self, conns, report](
+            bus_stats& s) { finish_stats(self, conns, report.get(), &s); },
+          fail_with(self, "CANSWARM_STATS: "));
+}
+
 void on_canswarm_stats(connection_ptr self) {
   go_busy(self);
   self->request(self->state.ctx.swarm, internal_timeout, peers_atom::value)
@@ -175,13 +191,17 @@ void on_canswarm_stats(connection_ptr self) {
         auto& ctx = self->state.ctx;
         auto ps = ctx.pubsub ? ctx.pubsub->get() : pubsub_actor{};
         if (!ps) {
-          finish_stats(self, conns, nullptr);
+          stats_with_bus(self, conns, nullptr);
           return;
         }
         self->request(ps, internal_timeout, pubsub_report_atom::value)
-          .then([self, conns](pubsub_report&
-                                report) { finish_stats(self, conns, &report); },
-                fail_with(self, "CANSWARM_STATS: "));
+          .then(
+            [self, conns](pubsub_report& report) {
+              stats_with_bus(self, conns,
+                             std::make_shared<pubsub_report>(
+                               std::move(report)));
+            },
+            fail_with(self, "CANSWARM_STATS: "));
       },
       fail_with(self, "CANSWARM_STATS: "));
 }

@@ -9,6 +9,7 @@
 
 #include "canswarm/actors/errors.hpp"
 #include "canswarm/control/requests.hpp"
+#include "canswarm/envelope/topic.hpp"
 #include "canswarm/log/log.hpp"
 #include "canswarm/p2pd/codec.hpp"
 #include "control_impl.hpp"
@@ -74,9 +75,31 @@ void on_list_peers(connection_ptr self, const pubsub_actor& ps,
           fail_with(self, "LIST_PEERS: "));
 }
 
+/// The envelope bus, if the node has one and `topic` is a thread topic.
+bus_actor bus_for(connection_ptr self, const std::string& topic) {
+  auto& locator = self->state.ctx.bus;
+  if (!locator || topic.rfind(envelope::p2p_topic_root, 0) != 0)
+    return {};
+  return locator->get();
+}
+
 void on_publish(connection_ptr self, const pubsub_actor& ps, std::string topic,
-                bytes data) {
+                bytes data, bool raw) {
   go_busy(self);
+  if (raw) {
+    log::warning(component,
+                 "control connection #{}: raw PUBLISH on {} (no envelope bus, "
+                 "no preflight gate)",
+                 self->state.ctx.number, topic);
+  } else if (auto bus = bus_for(self, topic)) {
+    self
+      ->request(bus, pubsub_timeout, bus_publish_wire_atom::value,
+                std::move(topic), std::move(data))
+      .then([self](
+              std::uint64_t) { finish_request(self, p2pd::ok_response()); },
+            fail_with(self, "PUBLISH: "));
+    return;
+  }
   self
     ->request(ps, pubsub_timeout, pubsub_publish_atom::value, std::move(topic),
               std::move(data))
@@ -96,7 +119,10 @@ void start_subscription(connection_ptr self, const pubsub_actor& ps,
   st.sub.service = ps;
   // A restarted pub/sub actor does not know the subscription: the client
   // learns it from the closed connection, as from go's daemon.
-  self->monitor(ps);
+  if (st.sub.bus)
+    self->monitor(st.sub.bus);
+  else
+    self->monitor(ps);
   log::debug(component, "control connection #{}: subscribed to {}",
              st.ctx.number, topic);
   // Keep reading: only to notice the client closing.
@@ -108,6 +134,16 @@ void start_subscription(connection_ptr self, const pubsub_actor& ps,
 void on_subscribe(connection_ptr self, const pubsub_actor& ps,
                   std::string topic) {
   go_busy(self);
+  if (auto bus = bus_for(self, topic)) {
+    self->state.sub.bus = bus;
+    self
+      ->request(bus, pubsub_timeout, bus_topic_subscribe_atom::value, topic,
+                me(self))
+      .then([self, ps,
+             topic](std::uint64_t) { start_subscription(self, ps, topic); },
+            fail_with(self, "SUBSCRIBE: "));
+    return;
+  }
   self
     ->request(ps, pubsub_timeout, pubsub_subscribe_atom::value, topic, me(self))
     .then([self, ps,
@@ -135,7 +171,8 @@ void handle_pubsub(connection_ptr self, const p2pd::ps_request& req) {
       on_list_peers(self, *ps, std::move(args->topic));
       return;
     case ps_request_type::publish:
-      on_publish(self, *ps, std::move(args->topic), std::move(args->data));
+      on_publish(self, *ps, std::move(args->topic), std::move(args->data),
+                 args->raw);
       return;
     case ps_request_type::subscribe:
       on_subscribe(self, *ps, std::move(args->topic));
@@ -187,7 +224,10 @@ void end_subscription(connection_ptr self) {
              "from {} ({} messages written, {} dropped)",
              st.ctx.number, st.sub.topic, st.sub.flow.written(),
              st.sub.flow.dropped());
-  if (st.sub.service)
+  if (st.sub.bus)
+    caf::anon_send(st.sub.bus, bus_topic_unsubscribe_atom::value, st.sub.topic,
+                   me(self));
+  else if (st.sub.service)
     caf::anon_send(st.sub.service, pubsub_unsubscribe_atom::value, st.sub.topic,
                    me(self));
   self->quit();
@@ -195,14 +235,16 @@ void end_subscription(connection_ptr self) {
 
 void on_subscription_down(connection_ptr self, const caf::down_msg& msg) {
   auto& st = self->state;
-  if (st.at != phase::subscribed || !st.sub.service
-      || msg.source != st.sub.service.address())
+  auto holder = st.sub.bus ? st.sub.bus.address() : st.sub.service.address();
+  if (st.at != phase::subscribed || !holder || msg.source != holder)
     return;
   log::debug(component,
-             "control connection #{}: the pub/sub service stopped; closing "
-             "the subscription to {}",
-             st.ctx.number, st.sub.topic);
+             "control connection #{}: the {} stopped; closing the "
+             "subscription to {}",
+             st.ctx.number, st.sub.bus ? "envelope bus" : "pub/sub service",
+             st.sub.topic);
   st.sub.service = pubsub_actor{};
+  st.sub.bus = bus_actor{};
   self->close(st.hdl);
   self->quit();
 }

@@ -206,8 +206,10 @@ result<pubsub_args> to_pubsub(const p2pd::ps_request& req) {
     return make_error(errc::too_large,
                       fmt::format("{}: topic of {} bytes, at most {}", what,
                                   out.topic.size(), gossipsub::max_topic_size));
-  if (req.type == ps_request_type::publish)
+  if (req.type == ps_request_type::publish) {
     out.data = req.data.value_or(bytes{});
+    out.raw = req.canswarm_raw;
+  }
   return out;
 }
 
@@ -308,6 +310,28 @@ std::string stats_json(const stats_inputs& in) {
                        "\"rejected\":",
                        in.gate->accepted, in.gate->total_rejected());
     append_counts(out, rejected);
+    out += '}';
+  }
+  out += ",\"bus\":";
+  if (in.bus == nullptr) {
+    out += "null";
+  } else {
+    const auto& b = *in.bus;
+    out += fmt::
+      format("{{\"mode\":{},\"primary\":{},\"active\":{},\"nats_state\":{},"
+             "\"published\":{{\"total\":{},\"p2p\":{},\"nats\":{}}},"
+             "\"received\":{{\"total\":{},\"p2p\":{},\"nats\":{}}},"
+             "\"delivered\":{},\"dedup_hits\":{},\"failovers\":{},"
+             "\"failbacks\":{},\"resent\":{},\"publish_errors\":{},"
+             "\"preflight_rejected\":{},\"subscriptions\":{},\"lamport\":{},"
+             "\"nats_rejected\":",
+             json_string(b.mode), json_string(b.primary), json_string(b.active),
+             json_string(b.nats_state), b.published, b.published_p2p,
+             b.published_nats, b.received, b.received_p2p, b.received_nats,
+             b.delivered, b.dedup_hits, b.failovers, b.failbacks, b.resent,
+             b.publish_errors, b.preflight_rejected, b.subscriptions,
+             b.lamport);
+    append_counts(out, b.nats_rejected);
     out += '}';
   }
   out += '}';

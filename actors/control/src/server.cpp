@@ -109,7 +109,8 @@ void on_new_connection(server_ptr self, caf::io::connection_handle hdl) {
                          st.cfg.connection_timeout,
                          ++st.accepted,
                          st.cfg.pubsub,
-                         st.cfg.gate};
+                         st.cfg.gate,
+                         st.cfg.bus};
   auto child = self->fork(control_connection, hdl, std::move(ctx));
   self->monitor(child);
   self->link_to(child);

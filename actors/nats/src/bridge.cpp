@@ -190,6 +190,11 @@ nats_bridge_config make_nats_bridge_config(const config::settings& s) {
   nats_bridge_config cfg;
   cfg.client.urls = s.nats_urls;
   cfg.client.retry_on_failed_connect = true;
+  // The bus delivers its own envelopes locally when it publishes them.
+  cfg.client.no_echo = true;
+  // Quicker return after a server restart: the bus publishes on P2P
+  // meanwhile and switches back once connected.
+  cfg.client.reconnect_wait = std::chrono::milliseconds{500};
   cfg.jetstream = false;
   return cfg;
 }

@@ -82,6 +82,8 @@ result<void> apply(natsOptions* o, const client_options& opts, void* token) {
     s = natsOptions_SetMaxPingsOut(o, opts.max_pings_out);
   if (s == NATS_OK)
     s = natsOptions_SetSendAsap(o, opts.send_asap);
+  if (s == NATS_OK && opts.no_echo)
+    s = natsOptions_SetNoEcho(o, true);
   if (s == NATS_OK)
     s = natsOptions_SetDisconnectedCB(o, on_disconnected, token);
   if (s == NATS_OK)

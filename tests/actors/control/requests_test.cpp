@@ -357,7 +357,21 @@ TEST_CASE("CANSWARM_STATS: the document counts peers, pub/sub and the gate") {
   gate
     .rejected[static_cast<std::size_t>(envelope::reject_reason::bad_signature)]
     = 2;
-  stats_inputs in{self, &conns, &report, &gate};
+  bus_stats bus;
+  bus.mode = "p2p-primary";
+  bus.primary = "p2p";
+  bus.active = "nats";
+  bus.nats_state = "connected";
+  bus.published = 10;
+  bus.published_p2p = 4;
+  bus.published_nats = 9;
+  bus.received = 6;
+  bus.received_p2p = 2;
+  bus.received_nats = 4;
+  bus.dedup_hits = 3;
+  bus.failovers = 1;
+  bus.nats_rejected = {{"bad_signature", 1}, {"bad_subject", 2}};
+  stats_inputs in{self, &conns, &report, &gate, &bus};
   auto doc = stats_json(in);
   INFO(doc);
   CHECK(doc.starts_with("{\"peer_id\":\"" + self.to_string() + "\""));
@@ -373,11 +387,20 @@ TEST_CASE("CANSWARM_STATS: the document counts peers, pub/sub and the gate") {
   CHECK(
     doc.find("{\"peer\":\"" + b.to_string() + "\",\"score\":1.250,\"mesh\":[]}")
     != std::string::npos);
-  CHECK(doc.ends_with("\"envelopes\":{\"accepted\":5,\"rejected_total\":2,"
-                      "\"rejected\":{\"bad_signature\":2}}}"));
-  // Without pub/sub and gate both objects are null.
+  CHECK(doc.find("\"envelopes\":{\"accepted\":5,\"rejected_total\":2,"
+                 "\"rejected\":{\"bad_signature\":2}}")
+        != std::string::npos);
+  CHECK(doc.find("\"bus\":{\"mode\":\"p2p-primary\",\"primary\":\"p2p\","
+                 "\"active\":\"nats\",\"nats_state\":\"connected\","
+                 "\"published\":{\"total\":10,\"p2p\":4,\"nats\":9},"
+                 "\"received\":{\"total\":6,\"p2p\":2,\"nats\":4}")
+        != std::string::npos);
+  CHECK(doc.find("\"dedup_hits\":3,\"failovers\":1,") != std::string::npos);
+  CHECK(doc.ends_with("\"nats_rejected\":{\"bad_signature\":1,"
+                      "\"bad_subject\":2}}}"));
+  // Without pub/sub, gate and bus the objects are null.
   stats_inputs bare{self, &conns, nullptr, nullptr};
   auto doc2 = stats_json(bare);
   CHECK(doc2.find("\"pubsub\":null") != std::string::npos);
-  CHECK(doc2.ends_with("\"envelopes\":null}"));
+  CHECK(doc2.ends_with("\"envelopes\":null,\"bus\":null}"));
 }

@@ -1,28 +1,49 @@
 #pragma once
 
 // The envelope bus: what CAN Swarm agents use. Signed envelopes on per-thread
-// subjects, verified by the policy gate before anything acts on them.
+// subjects, verified by the policy gate before anything acts on them, carried
+// over P2P (gossipsub), NATS (the NATS bridge), or both: the hybrid bus of
+// the deployment guide.
 //
 // Subjects are NATS-style, `thread.{escaped thread id}.{verb}` or
 // `thread.{escaped thread id}.*` for every verb of a thread; over P2P each
 // maps to the gossipsub topic `/swarm/thread/{thread id}/{verb}`
 // (protocols/envelope/topic.hpp).
 //
+// Modes (bus_config::p2p, nats, primary; from P2P_ENABLED, P2P_PRIMARY,
+// NATS_FALLBACK): p2p-only, p2p-primary (NATS fallback), nats-primary (P2P
+// fallback), nats-only.
+//
 // - publish: the envelope passes the gate's preflight (rules 1-10), is
 //   recorded for replay protection, encoded once (the same bytes whichever
-//   transport carries it) and published on the topic of its thread and
-//   kind; local subscribers of that subject get it at once.
-// - receive: the gate is the gossipsub validation hook of every thread
-//   topic (`envelope_validators`): a refused envelope is never delivered
-//   nor forwarded, and the forwarding peer is penalised (reject) so a peer
-//   that keeps sending invalid envelopes falls below the graylist
-//   threshold; a replay is dropped without penalty (ignore). Accepted
-//   envelopes reach every local subscriber of a matching subject as
-//   `bus_envelope`. Rejections are counted by reason and logged at WARNING.
-//
-// This is the P2P half of the hybrid bus; NATS joins with the hybrid-bus
-// issue.
+//   transport carries it), delivered to local subscribers at once, and sent
+//   on the primary transport. When the primary is unhealthy (NATS: not
+//   connected, a publish failed or the health probe timed out; P2P: a
+//   publish reached no peer or failed) it goes to the fallback instead, and
+//   the envelopes sent on the primary during the last `replay_window` are
+//   sent again on the fallback (the dying primary may have lost them;
+//   receivers de-duplicate). While P2P is the failed primary every publish
+//   also tries it, so its first success is the recovery; NATS recovers when
+//   its connection is back. For `failback_overlap` after a recovery
+//   publishes go to both transports (the receivers' own NATS connections or
+//   meshes may come back later than ours), then to the primary alone.
+// - receive: the bus listens on every enabled transport. P2P: the gate is
+//   the gossipsub validation hook of every thread topic
+//   (`envelope_validators`): a refused envelope is never delivered nor
+//   forwarded, and the forwarding peer is penalised (reject) so a peer that
+//   keeps sending invalid envelopes falls below the graylist threshold; a
+//   replay is dropped without penalty (ignore). NATS: the bridge runs its
+//   own gate (reasons counted in nats_rejected). Accepted envelopes are
+//   de-duplicated by id (bounded, `dedup_capacity` ids for `dedup_window`),
+//   so a local subscriber sees each envelope exactly once whichever
+//   transports carried it, then reach every local subscriber of a matching
+//   subject (`bus_envelope`) or topic (`pubsub_message`, for the control
+//   API). Rejections are counted by reason and logged at WARNING.
+// - The pub/sub service and the NATS bridge are found through locators
+//   each time they (re)start; the bus survives their restarts and routes
+//   around a missing one meanwhile.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -36,10 +57,12 @@
 #include <caf/typed_actor.hpp>
 
 #include "canswarm/actors/interfaces.hpp"
+#include "canswarm/actors/locator.hpp"
 #include "canswarm/actors/supervisor.hpp"
 #include "canswarm/envelope/envelope.hpp"
 #include "canswarm/envelope/gate.hpp"
 #include "canswarm/identity/peer_id.hpp"
+#include "canswarm/nats/interfaces.hpp"
 #include "canswarm/pubsub/pubsub.hpp"
 
 namespace canswarm {
@@ -47,9 +70,28 @@ namespace canswarm {
 using bus_publish_atom = caf::atom_constant<caf::atom("buspub")>;
 using bus_subscribe_atom = caf::atom_constant<caf::atom("bussub")>;
 using bus_stats_atom = caf::atom_constant<caf::atom("busstats")>;
+using bus_publish_wire_atom = caf::atom_constant<caf::atom("buspubwire")>;
+using bus_topic_subscribe_atom = caf::atom_constant<caf::atom("bustopsub")>;
+using bus_topic_unsubscribe_atom = caf::atom_constant<caf::atom("bustopuns")>;
+using bus_tick_atom = caf::atom_constant<caf::atom("bustick")>;
 
 /// Local envelope subscriptions (subject, handler) per node.
 inline constexpr std::size_t max_bus_subscriptions = 4096;
+
+/// Default bound of the de-duplication memory (envelope ids).
+inline constexpr std::size_t default_bus_dedup_capacity = 10'000;
+
+/// Default time an envelope id stays in the de-duplication memory.
+inline constexpr std::chrono::seconds default_bus_dedup_window{300};
+
+/// Bound of the envelopes kept for a re-send on failover.
+inline constexpr std::size_t max_bus_replay = 4096;
+
+/// A transport of the hybrid bus.
+enum class bus_transport : std::uint8_t { p2p, nats };
+
+/// "p2p" or "nats".
+const char* to_string(bus_transport t);
 
 /// A verified envelope for a local subscriber.
 struct bus_envelope {
@@ -72,24 +114,43 @@ namespace canswarm {
 
 /// The bus's counters (the guide's get_bus().get_stats()).
 struct bus_stats {
-  std::string primary = "p2p"; ///< Transport publishes go to.
-  std::string nats_state = "off"; ///< Until the hybrid bus lands.
+  /// "p2p-only", "p2p-primary", "nats-primary" or "nats-only".
+  std::string mode = "p2p-only";
+  std::string primary = "p2p"; ///< Configured primary transport.
+  std::string active = "p2p"; ///< Where publishes go now.
+  /// "off" (NATS not used), "none" (no bridge running), else the bridge's
+  /// connection state.
+  std::string nats_state = "off";
   std::uint64_t published = 0; ///< Envelopes we published.
-  std::uint64_t publish_peers = 0; ///< Sum of peers reached at publish.
-  std::uint64_t received = 0; ///< Accepted from the network.
+  std::uint64_t publish_peers = 0; ///< Sum of P2P peers reached at publish.
+  std::uint64_t published_p2p = 0; ///< Sends on P2P (incl. re-sends).
+  std::uint64_t published_nats = 0; ///< Sends on NATS (incl. re-sends).
+  std::uint64_t publish_errors = 0; ///< Sends a transport failed.
+  std::uint64_t received = 0; ///< Accepted from the network (first copy).
+  std::uint64_t received_p2p = 0; ///< First copies that came over P2P.
+  std::uint64_t received_nats = 0; ///< First copies that came over NATS.
+  std::uint64_t dedup_hits = 0; ///< Copies dropped as already seen.
   std::uint64_t delivered = 0; ///< Handed to local subscribers.
   std::uint64_t preflight_rejected = 0; ///< Our own, refused.
+  std::uint64_t failovers = 0; ///< Switches from primary to fallback.
+  std::uint64_t failbacks = 0; ///< Returns to the primary.
+  std::uint64_t resent = 0; ///< Envelopes re-sent on failover.
   std::uint64_t subscriptions = 0;
   std::uint64_t lamport = 0; ///< The node's Lamport clock.
-  /// Ingress rejections by reason ("bad_signature", "replay", ...).
+  /// P2P ingress rejections by reason ("bad_signature", "replay", ...).
   std::vector<std::pair<std::string, std::uint64_t>> rejected;
+  /// NATS ingress rejections by reason (the bridge's gate).
+  std::vector<std::pair<std::string, std::uint64_t>> nats_rejected;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bus_stats& x) {
-  return f(caf::meta::type_name("bus_stats"), x.primary, x.nats_state,
-           x.published, x.publish_peers, x.received, x.delivered,
-           x.preflight_rejected, x.subscriptions, x.lamport, x.rejected);
+  return f(caf::meta::type_name("bus_stats"), x.mode, x.primary, x.active,
+           x.nats_state, x.published, x.publish_peers, x.published_p2p,
+           x.published_nats, x.publish_errors, x.received, x.received_p2p,
+           x.received_nats, x.dedup_hits, x.delivered, x.preflight_rejected,
+           x.failovers, x.failbacks, x.resent, x.subscriptions, x.lamport,
+           x.rejected, x.nats_rejected);
 }
 
 /// The CAF error category of bus request failures (see wrap_error).
@@ -107,8 +168,28 @@ using bus_actor = component_actor::extend<
   caf::replies_to<bus_subscribe_atom, std::string,
                   envelope_handler_actor>::with<std::uint64_t>,
   // Returns the counters.
-  caf::replies_to<bus_stats_atom>::with<bus_stats>>::
-  extend_with<pubsub_subscriber_actor>;
+  caf::replies_to<bus_stats_atom>::with<bus_stats>,
+  // Publishes envelope wire bytes given on a thread topic (the control
+  // API's PUBLISH): decoded, then as bus_publish_atom.
+  caf::replies_to<bus_publish_wire_atom, std::string,
+                  bytes>::with<std::uint64_t>,
+  // Subscribes an actor to a thread topic: it receives every envelope of
+  // the topic, from any transport, once, as pubsub_message (the control
+  // API's SUBSCRIBE); returns the topic's local subscriber count. Ends
+  // with the subscriber or with bus_topic_unsubscribe_atom.
+  caf::replies_to<bus_topic_subscribe_atom, std::string,
+                  pubsub_subscriber_actor>::with<std::uint64_t>,
+  caf::reacts_to<bus_topic_unsubscribe_atom, std::string,
+                 pubsub_subscriber_actor>,
+  // Internal: attach to (re)started services, probe NATS, expire memory.
+  caf::reacts_to<bus_tick_atom>>::extend_with<pubsub_subscriber_actor>::
+  extend_with<nats_envelope_sink_actor>::extend_with<nats_event_sink_actor>;
+
+/// The running bus (for the control server).
+using bus_locator = actor_locator<bus_actor>;
+
+/// The running NATS bridge (for the bus).
+using nats_bridge_locator = actor_locator<nats_bridge_actor>;
 
 /// The ingress gate, shared by the gossipsub validation hook (run in the
 /// pub/sub actor) and the bus (stats, recording its own envelopes).
@@ -126,12 +207,32 @@ envelope_validators(std::shared_ptr<ingress_gate> gate);
 
 /// Configuration of the bus.
 struct bus_config {
-  /// The pub/sub service (looked up at spawn time).
+  /// The pub/sub service (null: P2P disabled).
   std::shared_ptr<pubsub_locator> pubsub;
+  /// The NATS bridge (null: NATS not used).
+  std::shared_ptr<nats_bridge_locator> nats;
+  /// Where publishes go while it is healthy (the other enabled transport
+  /// is the fallback).
+  bus_transport primary = bus_transport::p2p;
   /// The ingress gate (the same object given to envelope_validators).
   std::shared_ptr<ingress_gate> gate;
   /// Preflight settings for our own envelopes.
   envelope::gate_config preflight;
+  /// De-duplication memory of envelope ids.
+  std::size_t dedup_capacity = default_bus_dedup_capacity;
+  std::chrono::nanoseconds dedup_window = default_bus_dedup_window;
+  /// Envelopes sent on the primary this recently are re-sent on failover.
+  caf::timespan replay_window = std::chrono::seconds{2};
+  /// Publishes go to both transports this long after a recovery.
+  caf::timespan failback_overlap = std::chrono::seconds{5};
+  /// Period of the tick (locators, NATS health probe, expiry).
+  caf::timespan tick_interval = std::chrono::milliseconds{250};
+  /// Where the bus registers itself (null: nowhere).
+  std::shared_ptr<bus_locator> self_locator;
+
+  /// "p2p-only", "p2p-primary", "nats-primary", "nats-only"; errors when
+  /// neither transport is enabled or the primary is not.
+  result<std::string> mode() const;
 };
 
 /// Spawns the bus.

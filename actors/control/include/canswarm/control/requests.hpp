@@ -21,6 +21,7 @@
 
 #include <caf/timespan.hpp>
 
+#include "canswarm/bus/bus.hpp"
 #include "canswarm/connection/messages.hpp"
 #include "canswarm/envelope/gate.hpp"
 #include "canswarm/error.hpp"
@@ -95,6 +96,8 @@ struct pubsub_args {
   /// Empty only for GET_TOPICS and LIST_PEERS (every pub/sub peer).
   std::string topic;
   bytes data; ///< PUBLISH only.
+  /// PUBLISH bypassing the envelope bus (PSRequest.canswarmRaw).
+  bool raw = false;
 };
 
 /// Validates a PUBSUB request: PUBLISH and SUBSCRIBE need a topic, every
@@ -119,13 +122,18 @@ struct stats_inputs {
   const std::vector<peer_entry>* connections = nullptr; ///< Swarm peers.
   const pubsub_report* pubsub = nullptr; ///< Null: node without pub/sub.
   const envelope::gate_stats* gate = nullptr; ///< Null: no envelope gate.
+  const bus_stats* bus = nullptr; ///< Null: node without the envelope bus.
 };
 
 /// The CANSWARM_STATS JSON document: {"peer_id", "connected_peers",
 /// "connections", "pubsub": {topics, published, received, delivered,
 /// duplicates, ignored, graylisted, outbound_dropped, rejected{reason:n},
 /// peers[{peer, score, mesh}]}, "envelopes": {accepted, rejected_total,
-/// rejected{reason:n}}}; "pubsub" / "envelopes" are null when absent.
+/// rejected{reason:n}}, "bus": {mode, primary, active, nats_state,
+/// published{total,p2p,nats}, received{total,p2p,nats}, delivered,
+/// dedup_hits, failovers, failbacks, resent, publish_errors,
+/// preflight_rejected, subscriptions, lamport, nats_rejected{reason:n}}};
+/// "pubsub" / "envelopes" / "bus" are null when absent.
 std::string stats_json(const stats_inputs& in);
 
 /// The ERROR text for a request type this node does not implement yet,

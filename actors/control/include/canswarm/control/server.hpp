@@ -30,6 +30,13 @@
 //                   (counted, logged once per connection).
 //                   Without pub/sub every PUBSUB request is answered ERROR
 //                   "pub/sub is not enabled".
+//                   Thread topics (/swarm/thread/...) go through the
+//                   envelope bus server_config::bus locates, when there is
+//                   one: PUBLISH runs the gate's preflight and goes to the
+//                   primary transport (or the fallback), SUBSCRIBE delivers
+//                   the topic's verified envelopes from P2P and NATS, each
+//                   once. PSRequest.canswarmRaw (canswarm extension) sends a
+//                   PUBLISH straight to gossipsub instead (logged).
 //   DHT, CONNMANAGER, PEERSTORE: ERROR "unsupported: <TYPE> is not
 //                   implemented yet"
 // A request that does not decode is answered with ERROR (the connection
@@ -84,6 +91,8 @@ struct server_config {
   /// The envelope ingress gate (CANSWARM_STATS reports its counters; null:
   /// none).
   std::shared_ptr<ingress_gate> gate;
+  /// The envelope bus (null: thread topics go straight to pub/sub).
+  std::shared_ptr<bus_locator> bus;
   /// The address bound by the first instance (filled by it), so a restarted
   /// server binds the same port. Null: always bind `control_addr`.
   std::shared_ptr<multiaddr> sticky_bound;

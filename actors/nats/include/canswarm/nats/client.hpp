@@ -103,6 +103,9 @@ struct client_options {
   /// flusher collect publishes for up to 1 ms: lower latency, fewer
   /// messages per second.
   bool send_asap = false;
+  /// Do not deliver our own publishes to our own subscriptions (the
+  /// hybrid bus delivers its envelopes locally at publish time).
+  bool no_echo = false;
   /// Keep retrying in the background when the first connect fails
   /// (connect() then succeeds in state `connecting`).
   bool retry_on_failed_connect = false;

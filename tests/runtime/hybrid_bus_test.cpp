@@ -453,9 +453,18 @@ struct collector {
     return out;
   }
 
-  std::size_t total_ids() {
+  /// Ids received that are in none of `known` (a stray envelope).
+  std::vector<std::string>
+  foreign(std::initializer_list<const std::vector<std::string>*> known) {
+    std::set<std::string> all;
+    for (auto* k : known)
+      all.insert(k->begin(), k->end());
     std::lock_guard<std::mutex> guard{m};
-    return counts.size();
+    std::vector<std::string> out;
+    for (auto& [id, n] : counts)
+      if (!all.count(id))
+        out.push_back(id);
+    return out;
   }
 };
 
@@ -733,6 +742,8 @@ TEST_CASE("mode 1 (P2P only) with no nats-server anywhere: 50 envelopes "
   CHECK(json_num(a.bus(), {"published", "p2p"}) == 50);
   CHECK(json_num(b.bus(), {"received", "p2p"}) == 50);
   CHECK(json_num(b.bus(), {"delivered"}) == 50);
+  MESSAGE("mode 1: printed ", got.size(), "/50; A: ", a.bus(),
+          "; B: ", b.bus());
 
   a.stop();
   b.stop();
@@ -746,9 +757,10 @@ TEST_CASE("mode 1 (P2P only) with no nats-server anywhere: 50 envelopes "
   }
 }
 
-TEST_CASE("bad input straight onto NATS (random bytes, forged signature, "
-          "payload-hash mismatch, unsigned, wrong subject) is rejected with "
-          "its reason and never delivered; a valid envelope after it is") {
+TEST_CASE(
+  "bad input straight onto NATS (random bytes, forged signature, "
+  "payload-hash mismatch, unsigned, wrong verb or thread) is rejected with "
+  "its reason and never delivered; a valid envelope after it is") {
   test::nats_server srv{false};
   bus_node n{mode_env(3, srv.url())};
   REQUIRE_MESSAGE(await_nats_connected(n), bus_lines(n));
@@ -811,8 +823,10 @@ TEST_CASE("bad input straight onto NATS (random bytes, forged signature, "
   auto rejected_before = json_path(n.bus(), {"nats_rejected"});
   INFO("nats_rejected before: ", rejected_before);
 
-  // 1. Random bytes.
-  publish(need_subject(), random_bytes(200));
+  // 1. Bytes that are no envelope (0x74: field 14 with the invalid wire
+  //    type 4, so the decoder refuses it at once).
+  std::string garbage = "this is not an envelope";
+  publish(need_subject(), bytes(garbage.begin(), garbage.end()));
   // 2. A forged signature (valid encoding).
   auto forged = make_envelope(key, 1001);
   forged.signature[0] ^= 0x01;
@@ -830,6 +844,13 @@ TEST_CASE("bad input straight onto NATS (random bytes, forged signature, "
   auto misplaced = make_envelope(key, 1004);
   publish(*envelope::nats_subject(thread_id, envelope::kind::propose),
           encode_env(misplaced));
+  // 6. A valid envelope of another thread on this thread's subject.
+  auto stray = envelope::make(envelope::kind::need, "another thread",
+                              bytes{'{', '}'}, 1, unix_now_ns(), {},
+                              random_bytes(16),
+                              random_bytes(envelope::id_size));
+  REQUIRE(envelope::sign(stray, key));
+  publish(need_subject(), encode_env(stray));
   // Then a valid envelope: it is delivered, the others are not.
   auto valid = make_envelope(key, 1005);
   publish(need_subject(), encode_env(valid));
@@ -843,7 +864,7 @@ TEST_CASE("bad input straight onto NATS (random bytes, forged signature, "
                   (sub.stderr_text() + bus_lines(n) + n.bus()));
   std::this_thread::sleep_for(500ms);
   read_printed(200ms);
-  for (auto* bad : {&forged, &tampered, &unsigned_env, &misplaced})
+  for (auto* bad : {&forged, &tampered, &unsigned_env, &misplaced, &stray})
     CHECK_MESSAGE(printed.count(to_hex(bad->id)) == 0, to_hex(bad->id));
   for (auto& id : printed)
     CHECK_MESSAGE((probes.count(id) || id == to_hex(valid.id)), id);
@@ -860,18 +881,20 @@ TEST_CASE("bad input straight onto NATS (random bytes, forged signature, "
   };
   CHECK(count("bad_signature") >= 1);
   CHECK(count("payload_hash_mismatch") == 1);
-  CHECK(count("undecodable") + count("malformed") >= 1);
-  CHECK(count("bad_subject") == 1);
-  // Five bad messages, five rejections (the probes were all valid).
+  CHECK(count("undecodable") + count("malformed") == 1);
+  // The verb (misplaced) and the thread (stray) of the subject must match
+  // the envelope's.
+  CHECK(count("bad_subject") + count("subject_mismatch") == 2);
+  // Six bad messages, six rejections (the probes were all valid).
   CHECK_MESSAGE(json_keys(rejected_before).empty(), rejected_before);
   long long total = 0;
   for (auto& reason : json_keys(rej))
     total += count(reason);
-  CHECK(total == 5);
+  CHECK(total == 6);
   auto log = n.log();
   for (auto& reason : {"bad_signature", "payload_hash_mismatch"})
     CHECK_MESSAGE(!lines_with(log, {"WARNING", reason}).empty(), log);
-  CHECK_MESSAGE(lines_with(log, {"WARNING", "rejected"}).size() >= 5, log);
+  CHECK_MESSAGE(lines_with(log, {"WARNING", "rejected"}).size() >= 6, log);
   MESSAGE("nats_rejected: ", rej, "; delivered ", printed.size(), " (",
           probes.size(), " probes + 1 valid)");
 }
@@ -938,7 +961,7 @@ TEST_CASE("mode 2: the P2P path dies (relay killed -9) while 1,000 envelopes "
   CHECK_MESSAGE(all, (bus_lines(a) + bus_lines(b)));
   CHECK(dup_ids == 0);
   CHECK(got.undecodable == 0);
-  CHECK(got.total_ids() == 1000 + p2p_probes.size() + nats_probes.size());
+  CHECK(got.foreign({&pub.ids, &p2p_probes, &nats_probes}).empty());
   CHECK(json_num(bus_a, {"failovers"}) >= 1);
   CHECK(json_num(bus_a, {"published", "nats"}) > 0);
   CHECK(json_num(bus_a, {"published", "p2p"}) > 0);
@@ -999,7 +1022,7 @@ TEST_CASE("mode 3: nats-server is killed -9 and restarted while 1,000 "
   CHECK_MESSAGE(all, (bus_lines(a) + bus_lines(b)));
   CHECK(dup_ids == 0);
   CHECK(got.undecodable == 0);
-  CHECK(got.total_ids() == 1000 + probes.size());
+  CHECK(got.foreign({&pub.ids, &probes}).empty());
   CHECK(back);
   CHECK(json_num(bus_a, {"failovers"}) >= 1);
   CHECK(json_num(bus_a, {"failbacks"}) >= 1);
@@ -1114,7 +1137,7 @@ TEST_CASE("migration: three nodes move from mode 3 to 2 to 1 by rolling "
   CHECK(dup_ids == 0);
   CHECK(got.undecodable == 0);
   CHECK(total >= 600);
-  CHECK(got.total_ids() == total + probes.size());
+  CHECK(got.foreign({&pub.ids, &probes}).empty());
   CHECK(json_path(n1.bus(), {"mode"}) == "p2p-only");
   CHECK(json_path(n1.bus(), {"nats_state"}) == "off");
 }

@@ -211,15 +211,24 @@ bytes random_bytes(std::size_t n) {
 }
 
 /// A signed NEED envelope of `thread_id` with payload {"seq":N}.
-envelope::envelope make_envelope(const identity::private_key& key,
-                                 std::uint64_t seq) {
+/// Without doctest assertions, for the agent's thread.
+result<envelope::envelope> build_envelope(const identity::private_key& key,
+                                          std::uint64_t seq) {
   auto payload = "{\"seq\":" + std::to_string(seq) + "}";
   auto env = envelope::make(envelope::kind::need, thread_id,
                             bytes(payload.begin(), payload.end()), seq + 1,
                             unix_now_ns(), {}, random_bytes(16),
                             random_bytes(envelope::id_size));
-  REQUIRE(envelope::sign(env, key));
+  if (auto ok = envelope::sign(env, key); !ok)
+    return ok.error();
   return env;
+}
+
+envelope::envelope make_envelope(const identity::private_key& key,
+                                 std::uint64_t seq) {
+  auto env = build_envelope(key, seq);
+  REQUIRE_MESSAGE(env, (env ? "" : env.error().message));
+  return std::move(*env);
 }
 
 bytes encode_env(const envelope::envelope& env) {
@@ -518,8 +527,14 @@ struct agent {
     std::optional<runtime::control_client> client;
     auto next = clock_type::now();
     for (std::size_t i = 0; i < total && !stopping; ++i) {
-      auto env = make_envelope(key, i);
-      auto wire = *envelope::encode(env);
+      auto built = build_envelope(key, i);
+      if (!built)
+        return fail(built.error().message);
+      auto& env = *built;
+      auto encoded = envelope::encode(env);
+      if (!encoded)
+        return fail(encoded.error().message);
+      auto& wire = *encoded;
       auto give_up = clock_type::now() + max_retry_time;
       bool failed_before = false;
       for (;;) {

@@ -1048,9 +1048,11 @@ TEST_CASE("mode 3: nats-server is killed -9 and restarted while 1,000 "
   CHECK(json_num(bus_b, {"received", "p2p"}) > 0);
 }
 
-TEST_CASE("migration: three nodes move from mode 3 to 2 to 1 by rolling "
-          "restarts while an agent keeps publishing through the first; the "
-          "observer receives every envelope once") {
+namespace {
+
+/// The migration run; `agent_waits`: after a failed publish the agent waits
+/// until N1 can deliver (see n1_ready) before it tries again.
+void run_migration(bool agent_waits) {
   test::nats_server srv{false};
   // O: mode 2 throughout, never restarted, the hub the others dial.
   bus_node o{mode_env(2, srv.url())};
@@ -1099,7 +1101,9 @@ TEST_CASE("migration: three nodes move from mode 3 to 2 to 1 by rolling "
     return false;
   };
   // Enough for the whole run at 100/s (the agent is stopped at the end).
-  agent pub{n1.control, 100'000, n1_ready};
+  agent pub{n1.control, 100'000,
+            agent_waits ? std::function<bool()>{n1_ready}
+                        : std::function<bool()>{}};
   pub.start();
   std::vector<std::string> steps;
   auto all_nodes = std::initializer_list<bus_node*>{&o, &n1, &n2, &n3};
@@ -1155,4 +1159,26 @@ TEST_CASE("migration: three nodes move from mode 3 to 2 to 1 by rolling "
   CHECK(got.foreign({&pub.ids, &probes}).empty());
   CHECK(json_path(n1.bus(), {"mode"}) == "p2p-only");
   CHECK(json_path(n1.bus(), {"nats_state"}) == "off");
+}
+
+} // namespace
+
+TEST_CASE("migration: three nodes move from mode 3 to 2 to 1 by rolling "
+          "restarts while an agent keeps publishing through the first; the "
+          "observer receives every envelope once") {
+  run_migration(true);
+}
+
+// The same with an agent that retries only a publish the node refused and
+// otherwise trusts the OK. Skipped: it loses an envelope in about one run of
+// four (the envelope just after N1 restarts). In mode 2 the first publish
+// reaches no P2P peer and fails over to NATS a few ms before the NATS
+// bridge has connected ("p2p unhealthy (a publish reached no peer):
+// publishing on nats" at .068, "[nats-bridge] connected" at .072); in mode 1
+// a publish that reaches no peer has no fallback. The control API answered
+// OK both times. Enable once the bus refuses (or holds) a publish no
+// transport can take.
+TEST_CASE("migration with an agent that trusts every OK: no envelope lost"
+          * doctest::skip()) {
+  run_migration(false);
 }

@@ -40,12 +40,19 @@
 // consumer. Ratios are against the raw row of the same mode.
 //
 // Usage: bench_nats [messages=20000] [round_trips=1000] [asap]
-//                   [kills=3] [nofailover] [nomode2]
+//                   [kills=3] [rate=500] [nofailover] [nomode2]
 // With "asap" every connection writes each publish at once
 // (client_options::send_asap) instead of nats.c's default of collecting
 // publishes for up to 1 ms, which dominates the latency columns. "kills=N"
-// sets the number of kills, "nofailover" skips the failover part and
-// "nomode2" its mode 2 half.
+// sets the number of kills, "rate=N" the agent's envelopes/s, "nofailover"
+// skips the failover part and "nomode2" its mode 2 half.
+// Failover columns: "failover ms" kill -> first delivery at B of an
+// envelope published after the kill (the target's figure); "detect ms"
+// kill -> A's bus stats count the failover (polled through the control
+// API: an upper bound); "any ms" kill -> first delivery at B of any
+// envelope (a re-sent one counts); "max gap ms" the largest gap between
+// two deliveries at B; "resent" A's bus re-sends so far (the envelopes of
+// the last replay_window, 2 s, go to the fallback at failover).
 // Environment: CANSWARM_BINARY (default: the built runtime/canswarm).
 
 #include <algorithm>
@@ -292,6 +299,7 @@ int main(int argc, char** argv) {
   int kills = 3;
   bool failover = true;
   bool mode2 = true;
+  int rate = 500;
   for (int i = 3; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "asap")
@@ -302,6 +310,8 @@ int main(int argc, char** argv) {
       mode2 = false;
     else if (a.rfind("kills=", 0) == 0)
       kills = std::max(1, std::atoi(a.c_str() + 6));
+    else if (a.rfind("rate=", 0) == 0)
+      rate = std::clamp(std::atoi(a.c_str() + 5), 1, 5000);
     else
       die("unknown argument " + a);
   }
@@ -606,7 +616,7 @@ int main(int argc, char** argv) {
   if (failover) {
     const char* bin = std::getenv("CANSWARM_BINARY");
     fo = bench::measure_failover(bin ? bin : CANSWARM_BINARY_FALLBACK, kills,
-                                 500, mode2);
+                                 rate, mode2);
     if (!fo.anchor_samples_ms.empty()) {
       auto s = fo.anchor_samples_ms;
       std::sort(s.begin(), s.end());
@@ -620,16 +630,19 @@ int main(int argc, char** argv) {
                      const std::string& error) {
       if (!error.empty())
         std::printf("  FAILED TO RUN: %s\n", error.c_str());
-      std::printf("  %-4s %12s %11s %9s %9s %6s %8s %9s %7s %9s %10s\n", "kill",
-                  "failover ms", "max gap ms", "published", "delivered", "dups",
-                  "retries", "failovers", "resent", "recovered", "/ anchor");
+      std::printf("  %-4s %11s %10s %9s %10s %9s %9s %5s %7s %9s %6s %9s "
+                  "%8s\n",
+                  "kill", "failover ms", "detect ms", "any ms", "max gap ms",
+                  "published", "delivered", "dups", "retries", "failovers",
+                  "resent", "recovered", "/ anchor");
       std::vector<double> times;
       for (std::size_t i = 0; i < runs.size(); ++i) {
         auto& r = runs[i];
-        std::printf("  %-4zu %12.1f %11.1f %9zu %9zu %6zu %8zu %9lld %7lld "
-                    "%9s %10.2f\n",
-                    i + 1, r.failover_ms, r.max_gap_ms, r.published,
-                    r.delivered, r.duplicates, r.retries, r.failovers, r.resent,
+        std::printf("  %-4zu %11.1f %10.1f %9.1f %10.1f %9zu %9zu %5zu %7zu "
+                    "%9lld %6lld %9s %8.2f\n",
+                    i + 1, r.failover_ms, r.detect_ms, r.first_any_ms,
+                    r.max_gap_ms, r.published, r.delivered, r.duplicates,
+                    r.retries, r.failovers, r.resent,
                     r.recovered ? "yes" : "no",
                     fo.anchor_ms > 0 ? r.failover_ms / fo.anchor_ms : 0.0);
         if (r.failover_ms >= 0)

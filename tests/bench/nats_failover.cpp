@@ -455,9 +455,23 @@ failover_run measure_cycle(node& a, collector& got, std::uint32_t cycle,
   agent pub{a.control, cycle, rate};
   idle(std::chrono::duration_cast<std::chrono::milliseconds>(before_kill),
        nodes);
+  auto failovers_before = json_num(a.stats(), "failovers");
   auto killed = clock_type::now();
   kill();
-  idle(after_kill, nodes);
+  // When A's bus counts the failover (its stats polled: an upper bound,
+  // the poll is a control API round trip).
+  (void)await(
+    [&] {
+      if (json_num(a.stats(), "failovers") > failovers_before) {
+        run.detect_ms = ms_between(killed, clock_type::now());
+        return true;
+      }
+      return false;
+    },
+    std::chrono::duration_cast<std::chrono::milliseconds>(after_kill), nodes);
+  idle(std::chrono::duration_cast<std::chrono::milliseconds>(
+         after_kill - (clock_type::now() - killed)),
+       nodes);
   pub.stop();
   {
     std::lock_guard<std::mutex> guard{pub.m};
@@ -482,6 +496,7 @@ failover_run measure_cycle(node& a, collector& got, std::uint32_t cycle,
   idle(500ms, nodes);
   std::vector<clock_type::time_point> arrivals;
   std::optional<clock_type::time_point> first_after;
+  std::optional<clock_type::time_point> first_any;
   for (std::uint32_t s = 0; s < records.size(); ++s) {
     if (!records[s].accepted)
       continue;
@@ -491,12 +506,16 @@ failover_run measure_cycle(node& a, collector& got, std::uint32_t cycle,
     ++run.delivered;
     run.duplicates += static_cast<std::size_t>(seen->copies - 1);
     arrivals.push_back(seen->first);
+    if (seen->first > killed && (!first_any || seen->first < *first_any))
+      first_any = seen->first;
     if (records[s].start > killed
         && (!first_after || seen->first < *first_after))
       first_after = seen->first;
   }
   if (first_after)
     run.failover_ms = ms_between(killed, *first_after);
+  if (first_any)
+    run.first_any_ms = ms_between(killed, *first_any);
   std::sort(arrivals.begin(), arrivals.end());
   for (std::size_t i = 1; i < arrivals.size(); ++i)
     run.max_gap_ms = std::max(run.max_gap_ms,

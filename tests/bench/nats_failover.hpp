@@ -24,6 +24,10 @@ namespace canswarm::bench {
 struct failover_run {
   double failover_ms = -1; ///< Kill -> first post-kill envelope at B.
   double max_gap_ms = 0; ///< Largest gap between deliveries at B.
+  /// Kill -> first delivery at B of any envelope (a re-sent one too).
+  double first_any_ms = -1;
+  /// Kill -> A's stats count the failover (polled, an upper bound).
+  double detect_ms = -1;
   std::size_t published = 0; ///< Envelopes the agent got accepted.
   std::size_t delivered = 0; ///< Of those, delivered at B (at least once).
   std::size_t duplicates = 0; ///< Extra copies at B.

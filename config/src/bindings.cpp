@@ -264,6 +264,25 @@ std::string format_nats(const settings& values) {
   return join(values.nats_urls);
 }
 
+std::optional<std::string> parse_stream(std::string_view text, settings& out) {
+  auto name = trim(text);
+  if (name.empty() || name.size() > 64)
+    return quote(std::string{name})
+           + " is not a stream name, expected 1 to 64 characters";
+  for (char c : name)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+          || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+      return quote(std::string{name})
+             + " is not a stream name, expected letters, digits, '_' and "
+               "'-' only";
+  out.nats_stream = std::string{name};
+  return std::nullopt;
+}
+
+std::string format_stream(const settings& values) {
+  return values.nats_stream;
+}
+
 std::optional<std::string> parse_key_file(std::string_view text,
                                           settings& out) {
   auto path = trim(text);
@@ -361,6 +380,9 @@ constexpr auto all_bindings = std::to_array<binding>({
   {"LOG_LEVEL", parse_level, format_level},
   {"LIBP2P_DEBUG", parse_flag<&s::libp2p_debug>, format_flag<&s::libp2p_debug>},
   {"NATS_URL", parse_nats, format_nats},
+  {"NATS_JETSTREAM", parse_flag<&s::nats_jetstream>,
+   format_flag<&s::nats_jetstream>},
+  {"NATS_STREAM", parse_stream, format_stream},
   {"P2P_KEY_FILE", parse_key_file, format_key_file},
   {"P2P_CONTROL_ADDR", parse_control, format_control},
   {"P2P_METRICS_ADDR", parse_metrics, format_metrics},

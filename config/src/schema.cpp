@@ -73,6 +73,13 @@ constexpr auto known_variables = std::to_array<variable>({
    "Comma-separated NATS server URLs (nats:// or tls://). Required (non-empty) "
    "whenever NATS is used: P2P_ENABLED=false, P2P_PRIMARY=false or "
    "NATS_FALLBACK=true."},
+  {"NATS_JETSTREAM", "false",
+   "Carry envelopes through a JetStream stream (persistent; the server "
+   "de-duplicates re-publishes by envelope id via Nats-Msg-Id; one durable "
+   "consumer per node and subject) instead of core NATS (boolean)."},
+  {"NATS_STREAM", "CANSWARM_THREADS",
+   "Name of the JetStream stream over thread.> (letters, digits, '_', '-'; "
+   "created if missing). Used with NATS_JETSTREAM=true."},
   {"P2P_KEY_FILE", "canswarm.key",
    "Path of the node's private key file (created with mode 0600 if missing)."},
   {"P2P_CONTROL_ADDR", "",

@@ -79,6 +79,8 @@ TEST_CASE("the schema lists every variable of the deployment guide once") {
                                          "LOG_LEVEL",
                                          "LIBP2P_DEBUG",
                                          "NATS_URL",
+                                         "NATS_JETSTREAM",
+                                         "NATS_STREAM",
                                          "P2P_KEY_FILE",
                                          "P2P_CONTROL_ADDR",
                                          "P2P_METRICS_ADDR"});
@@ -154,6 +156,8 @@ TEST_CASE("every variable is read from the environment") {
     {"LOG_LEVEL", "debug"},
     {"LIBP2P_DEBUG", "on"},
     {"NATS_URL", "nats://a.example.com:4222, tls://b.example.com:4443"},
+    {"NATS_JETSTREAM", "yes"},
+    {"NATS_STREAM", "SWARM_EU-1"},
     {"P2P_KEY_FILE", "/var/lib/canswarm/node.key"},
     {"P2P_CONTROL_ADDR", "/unix/run/canswarm.sock"},
     {"P2P_METRICS_ADDR", "127.0.0.1:9464"},
@@ -188,6 +192,8 @@ TEST_CASE("every variable is read from the environment") {
   CHECK(v.nats_urls
         == std::vector<std::string>{"nats://a.example.com:4222",
                                     "tls://b.example.com:4443"});
+  CHECK(v.nats_jetstream);
+  CHECK(v.nats_stream == "SWARM_EU-1");
   CHECK(v.key_file == "/var/lib/canswarm/node.key");
   CHECK(v.control_addr == *multiaddr::parse("/unix/run/canswarm.sock"));
   CHECK(v.metrics_addr == "127.0.0.1:9464");

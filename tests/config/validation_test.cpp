@@ -279,3 +279,15 @@ TEST_CASE("StrictNoSign topics: each at most 256 bytes, none twice") {
   CHECK(error.ends_with("...\" is longer than 256 bytes, expected "
                         "comma-separated gossipsub topics (from environment)"));
 }
+
+TEST_CASE("a bad JetStream stream name says what a name may hold") {
+  scratch_dir dir;
+  CHECK(load_error(dir, {{"NATS_STREAM", "thread.>"}})
+        == R"(NATS_STREAM="thread.>": "thread.>" is not a stream name, )"
+           R"(expected letters, digits, '_' and '-' only (from environment))");
+  CHECK(load_error(dir, {{"NATS_STREAM", " "}}).find("expected 1 to 64 "
+                                                      "characters")
+        != std::string::npos);
+  CHECK(load_error(dir, {{"NATS_JETSTREAM", "maybe"}}).starts_with(
+    "NATS_JETSTREAM=\"maybe\": expected a boolean"));
+}

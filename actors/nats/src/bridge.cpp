@@ -195,7 +195,8 @@ nats_bridge_config make_nats_bridge_config(const config::settings& s) {
   // Quicker return after a server restart: the bus publishes on P2P
   // meanwhile and switches back once connected.
   cfg.client.reconnect_wait = std::chrono::milliseconds{500};
-  cfg.jetstream = false;
+  cfg.jetstream = s.nats_jetstream;
+  cfg.stream.name = s.nats_stream;
   return cfg;
 }
 

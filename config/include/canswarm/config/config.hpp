@@ -69,6 +69,11 @@ struct settings {
   bool libp2p_debug = false; ///< LIBP2P_DEBUG
   /// NATS_URL (comma-separated).
   std::vector<std::string> nats_urls{"nats://127.0.0.1:4222"};
+  /// NATS_JETSTREAM: envelopes through a JetStream stream (persistent,
+  /// de-duplicated by envelope id, durable consumers) instead of core NATS.
+  bool nats_jetstream = false;
+  /// NATS_STREAM: the JetStream stream over `thread.>`.
+  std::string nats_stream = "CANSWARM_THREADS";
   std::string key_file = "canswarm.key"; ///< P2P_KEY_FILE
   multiaddr control_addr; ///< P2P_CONTROL_ADDR
   /// P2P_METRICS_ADDR: "host:port" of the Prometheus endpoint ("" = off).

@@ -119,8 +119,9 @@ struct nats_bridge_config {
   result<void> validate() const;
 };
 
-/// Builds the bridge configuration from the node settings (NATS_URL; core
-/// NATS, since the settings have no JetStream switch yet).
+/// Builds the bridge configuration from the node settings (NATS_URL,
+/// NATS_JETSTREAM, NATS_STREAM; no echo of our own publishes, 0.5 s
+/// reconnect wait).
 nats_bridge_config make_nats_bridge_config(const config::settings& s);
 
 /// A subscription pattern and its sinks.

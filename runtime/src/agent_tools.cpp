@@ -16,9 +16,12 @@
 #include <sodium.h>
 
 #include <charconv>
+#include <chrono>
+#include <cstdlib>
 #include <istream>
 #include <ostream>
 #include <stdexcept>
+#include <thread>
 
 #include "canswarm/envelope/codec.hpp"
 #include "canswarm/envelope/envelope.hpp"
@@ -375,6 +378,52 @@ int run_peers(const options& opts, context& ctx) {
   }
   ctx.out << std::flush;
   return exit_ok;
+}
+
+int run_inspect(const options& opts, context& ctx) {
+  auto control = control_addr(opts);
+  if (!control)
+    return report(ctx, "inspect", {exit_usage, control.error().message});
+  bool json = optional_arg(opts, "--json").has_value();
+  auto kill = optional_arg(opts, "--kill").value_or(std::string{});
+  double watch = 0;
+  if (auto w = optional_arg(opts, "--watch")) {
+    char* end = nullptr;
+    watch = std::strtod(w->c_str(), &end);
+    if (end == w->c_str() || *end != '\0' || !(watch >= 0.1) || watch > 3600)
+      return report(ctx, "inspect",
+                    {exit_usage, "--watch: expected seconds between 0.1 and "
+                                 "3600, got '"
+                                   + *w + "'"});
+  }
+  for (;;) {
+    auto client = runtime::control_client::connect(*control);
+    if (!client)
+      return report(ctx, "inspect", {exit_failure, client.error().message});
+    if (!kill.empty()) {
+      auto killed = client->inspect(!json, kill);
+      if (!killed)
+        return report(ctx, "inspect",
+                      {exit_failure,
+                       "CANSWARM_INSPECT: " + killed.error().message});
+      ctx.err << "canswarm inspect: killed " << kill
+              << "; the tree once its supervisor restarted it:\n"
+              << std::flush;
+      kill.clear();
+      // Let the supervisor see the exit and restart the actor.
+      std::this_thread::sleep_for(std::chrono::milliseconds{500});
+      continue;
+    }
+    auto doc = client->inspect(!json, {});
+    if (!doc)
+      return report(ctx, "inspect",
+                    {exit_failure, "CANSWARM_INSPECT: " + doc.error().message});
+    ctx.out << *doc << (json ? "\n" : "") << std::flush;
+    if (watch == 0)
+      return exit_ok;
+    std::this_thread::sleep_for(std::chrono::duration<double>(watch));
+    ctx.out << '\n';
+  }
 }
 
 int run_stats(const options& opts, context& ctx) {

@@ -19,4 +19,7 @@ int run_peers(const options& opts, context& ctx);
 /// `canswarm stats`: prints the node's counters (CANSWARM_STATS JSON).
 int run_stats(const options& opts, context& ctx);
 
+/// `canswarm inspect`: the node's live actor tree (CANSWARM_INSPECT).
+int run_inspect(const options& opts, context& ctx);
+
 } // namespace canswarm::cli

@@ -136,9 +136,10 @@ int run_p2pd(const options& opts, context& ctx) {
 std::string help_hint(const std::vector<std::string>& args) {
   for (auto& arg : args)
     if (!arg.starts_with("-")) {
-      for (auto c : {command::node, command::config, command::peer_id,
-                     command::keygen, command::p2pd, command::publish,
-                     command::subscribe, command::peers, command::stats})
+      for (auto c :
+           {command::node, command::config, command::peer_id, command::keygen,
+            command::p2pd, command::publish, command::subscribe, command::peers,
+            command::stats, command::inspect})
         if (arg == to_string(c))
           return arg + " ";
       break;
@@ -173,6 +174,7 @@ int run(const std::vector<std::string>& args, context& ctx) {
     case command::subscribe: return run_subscribe(*opts, ctx);
     case command::peers: return run_peers(*opts, ctx);
     case command::stats: return run_stats(*opts, ctx);
+    case command::inspect: return run_inspect(*opts, ctx);
     case command::node: {
       auto cfg = load_config(*opts, ctx);
       if (!cfg)

@@ -20,15 +20,17 @@ constexpr unsigned config_cmds = bit(command::node) | bit(command::config);
 constexpr unsigned key_cmds = bit(command::peer_id) | bit(command::keygen);
 constexpr unsigned all_cmds = config_cmds | key_cmds;
 constexpr unsigned tool_cmds = bit(command::publish) | bit(command::subscribe)
-                               | bit(command::peers) | bit(command::stats);
+                               | bit(command::peers) | bit(command::stats)
+                               | bit(command::inspect);
 constexpr unsigned thread_cmds = bit(command::publish)
                                  | bit(command::subscribe);
 
 /// Every command word.
-constexpr std::array<command, 9>
+constexpr std::array<command, 10>
   every_command = {command::node,      command::config, command::peer_id,
                    command::keygen,    command::p2pd,   command::publish,
-                   command::subscribe, command::peers,  command::stats};
+                   command::subscribe, command::peers,  command::stats,
+                   command::inspect};
 
 /// One option: its name, value placeholder ("" = a switch), the
 /// configuration variable it sets ("" = none), whether repeats append
@@ -42,7 +44,7 @@ struct option_spec {
   std::string_view help;
 };
 
-constexpr std::array<option_spec, 21> specs{{
+constexpr std::array<option_spec, 24> specs{{
   {"--env-file", "PATH", "", false, all_cmds,
    "read variables from PATH instead of ./.env (must exist)"},
   {"--key-file", "PATH", "P2P_KEY_FILE", false, all_cmds,
@@ -82,6 +84,13 @@ constexpr std::array<option_spec, 21> specs{{
    "stop after N envelopes"},
   {"--timeout", "SECONDS", "", false, bit(command::subscribe),
    "stop after SECONDS (exit 1 if --count was not reached)"},
+  {"--json", "", "", false, bit(command::inspect),
+   "print the tree as JSON (default: text)"},
+  {"--watch", "SECONDS", "", false, bit(command::inspect),
+   "print the tree again every SECONDS until interrupted"},
+  {"--kill", "ACTOR", "", false, bit(command::inspect),
+   "fault injection: kill a component (e.g. bus, nats, pubsub) or "
+   "topic:<topic> first; its supervisor restarts it"},
   {"--help", "", "", false, all_cmds | tool_cmds, "show this help"},
 }};
 
@@ -183,6 +192,7 @@ const char* to_string(command c) {
     case command::subscribe: return "subscribe";
     case command::peers: return "peers";
     case command::stats: return "stats";
+    case command::inspect: return "inspect";
   }
   return "";
 }
@@ -239,6 +249,8 @@ std::string help_text(command cmd) {
            "  subscribe print a thread's verified envelopes as JSON lines\n"
            "  peers     list the node's connected peers\n"
            "  stats     print the node's counters as one JSON document\n"
+           "  inspect   print the node's live actor tree (supervisors, "
+           "restarts, state)\n"
            "\n"
            "Configuration comes from options, the environment and a .env\n"
            "file, in that order of precedence. Run 'canswarm <command> "
@@ -296,6 +308,16 @@ std::string help_text(command cmd) {
               "outbound_dropped, rejected{reason: n}, peers[{peer, score, "
               "mesh}]} and\nenvelopes {accepted, rejected_total, "
               "rejected{reason: n}} (the ingress gate).\n"
+              "Required: --control.\n\n";
+      break;
+    case command::inspect:
+      text += "Prints the node's live actor tree (control request "
+              "CANSWARM_INSPECT, a canswarm\nextension): the root supervisor "
+              "and each component with its state, restart\ncount, CAF "
+              "actor id and state summary; the pub/sub service's topic "
+              "actors\n(mesh, fanout, subscribers) and the swarm's peer "
+              "connections below them.\n--kill (loopback control API only) "
+              "kills one actor first, so the restart\nshows. "
               "Required: --control.\n\n";
       break;
     case command::none: break;

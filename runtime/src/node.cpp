@@ -48,6 +48,9 @@ struct node_parts {
   /// The envelope ingress gate: the gossipsub validation hook of every
   /// thread topic, and the bus's replay memory (survives restarts of both).
   std::shared_ptr<ingress_gate> gate = std::make_shared<ingress_gate>();
+  /// The root supervisor (for the control API's inspector).
+  std::shared_ptr<actor_locator<supervisor_actor>>
+    root = std::make_shared<actor_locator<supervisor_actor>>();
   /// The envelope bus (for the control server).
   std::shared_ptr<bus_locator> bus = std::make_shared<bus_locator>();
   /// The NATS bridge (for the bus), when NATS is used.
@@ -357,6 +360,7 @@ root_supervisor_config(const config::settings& s,
         cc.gate = parts->gate;
         cc.bus = parts->bus;
       }
+      cc.root = parts->root;
       cfg.children.push_back({"control", "control-server",
                               [parts, cc](caf::actor_system& sys) {
                                 auto c = cc;
@@ -381,6 +385,11 @@ root_supervisor_config(const config::settings& s,
     // Last: its failures restart only itself; the bus finds each new
     // instance through the locator and routes around it meanwhile.
     auto nc = make_nats_bridge_config(s);
+    // Durable consumers are per node: two nodes sharing one would split
+    // the messages between them.
+    auto id = parts->id.to_string();
+    nc.durable_prefix = "canswarm-" + id.substr(id.size() - 16);
+    nc.client.name = "canswarm " + id;
     if (auto ok = nc.validate(); !ok)
       return ok.error();
     cfg.children.push_back({"nats", "nats-bridge",
@@ -425,6 +434,7 @@ int run_node(const config::loaded& loaded, std::ostream& out,
     log::error(component, "{}", root.error().message);
     return cli::exit_failure;
   }
+  parts->root->set(*root);
   caf::scoped_actor self{sys};
   self->monitor(*root);
   std::unique_ptr<metrics::exposer> exposer;

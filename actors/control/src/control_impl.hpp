@@ -105,6 +105,10 @@ struct connection_context {
   std::shared_ptr<ingress_gate> gate;
   /// Null: thread topics go straight to pub/sub.
   std::shared_ptr<bus_locator> bus;
+  /// The root supervisor (CANSWARM_INSPECT; null: no inspector).
+  std::shared_ptr<actor_locator<supervisor_actor>> root;
+  /// The control API is bound to loopback or a unix socket (kill allowed).
+  bool local_only = false;
 };
 
 /// A control connection after SUBSCRIBE.
@@ -172,6 +176,10 @@ void handle_request(connection_ptr self, p2pd::request& req);
 
 /// Writes a response on the control connection.
 void send_response(connection_ptr self, const p2pd::response& resp);
+
+/// Answers CANSWARM_INSPECT (inspect.cpp).
+void on_canswarm_inspect(connection_ptr self,
+                         const std::optional<p2pd::inspect_request>& req);
 
 /// Answers a request that finished asynchronously and reads the next one.
 void finish_request(connection_ptr self, const p2pd::response& resp);

@@ -241,6 +241,9 @@ void handle_request(connection_ptr self, p2pd::request& req) {
       return;
     case request_type::pubsub: handle_pubsub(self, *req.pubsub); return;
     case request_type::canswarm_stats: on_canswarm_stats(self); return;
+    case request_type::canswarm_inspect:
+      on_canswarm_inspect(self, req.inspect);
+      return;
     default:
       send_response(self, p2pd::error_response(unsupported_message(req.type)));
   }

@@ -110,7 +110,9 @@ void on_new_connection(server_ptr self, caf::io::connection_handle hdl) {
                          ++st.accepted,
                          st.cfg.pubsub,
                          st.cfg.gate,
-                         st.cfg.bus};
+                         st.cfg.bus,
+                         st.cfg.root,
+                         is_local_only(st.bound)};
   auto child = self->fork(control_connection, hdl, std::move(ctx));
   self->monitor(child);
   self->link_to(child);

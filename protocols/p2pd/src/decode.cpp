@@ -209,6 +209,9 @@ result<request> from_pb(const pb::Request& in) {
         convert_into(out.peer_store, in.has_peerstore(), in.peerstore())})
     if (!ok)
       return ok.error();
+  if (in.has_canswarminspect())
+    out.inspect = inspect_request{in.canswarminspect().text(),
+                                  in.canswarminspect().kill()};
   return out;
 }
 
@@ -241,6 +244,8 @@ result<response> from_pb(const pb::Response& in) {
   }
   if (in.has_canswarmstats())
     out.canswarm_stats = in.canswarmstats();
+  if (in.has_canswarminspect())
+    out.canswarm_inspect = in.canswarminspect();
   return out;
 }
 
@@ -264,7 +269,8 @@ result<void> check_request(const request& r) {
   switch (r.type) {
     case request_type::identify:
     case request_type::list_peers:
-    case request_type::canswarm_stats: return {};
+    case request_type::canswarm_stats:
+    case request_type::canswarm_inspect: return {};
     case request_type::connect:
       return r.connect ? result<void>{} : missing(r.type, "connect");
     case request_type::stream_open:

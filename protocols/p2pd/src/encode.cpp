@@ -143,6 +143,13 @@ void to_pb(const request& in, pb::Request& out) {
     to_pb(*in.pubsub, *out.mutable_pubsub());
   if (in.peer_store)
     to_pb(*in.peer_store, *out.mutable_peerstore());
+  if (in.inspect) {
+    auto& x = *out.mutable_canswarminspect();
+    if (in.inspect->text)
+      x.set_text(true);
+    if (!in.inspect->kill.empty())
+      x.set_kill(in.inspect->kill);
+  }
 }
 
 void to_pb(const response& in, pb::Response& out) {
@@ -179,6 +186,8 @@ void to_pb(const response& in, pb::Response& out) {
   }
   if (in.canswarm_stats)
     out.set_canswarmstats(*in.canswarm_stats);
+  if (in.canswarm_inspect)
+    out.set_canswarminspect(*in.canswarm_inspect);
 }
 
 template<class Pb, class T>

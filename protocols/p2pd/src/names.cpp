@@ -17,6 +17,7 @@ const char* to_string(request_type t) {
     case request_type::pubsub: return "PUBSUB";
     case request_type::peerstore: return "PEERSTORE";
     case request_type::canswarm_stats: return "CANSWARM_STATS";
+    case request_type::canswarm_inspect: return "CANSWARM_INSPECT";
   }
   return "UNKNOWN";
 }

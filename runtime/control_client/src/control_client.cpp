@@ -337,6 +337,20 @@ result<std::string> control_client::stats() {
   return std::move(*r->canswarm_stats);
 }
 
+result<std::string> control_client::inspect(bool text,
+                                            const std::string& kill) {
+  p2pd::request req;
+  req.type = p2pd::request_type::canswarm_inspect;
+  req.inspect = p2pd::inspect_request{text, kill};
+  auto r = expect_ok(call(req));
+  if (!r)
+    return r.error();
+  if (!r->canswarm_inspect)
+    return make_error(errc::protocol, "CANSWARM_INSPECT reply without the "
+                                      "tree (not a canswarm node?)");
+  return std::move(*r->canswarm_inspect);
+}
+
 result<void> control_client::publish(const std::string& topic, bytes_view data,
                                      bool raw) {
   auto req = pubsub_request(p2pd::ps_request_type::publish);

@@ -15,6 +15,7 @@
 //                                 JSON lines (agent tool)
 //   canswarm peers     [options]  list a node's connected peers
 //   canswarm stats     [options]  print a node's counters (JSON)
+//   canswarm inspect   [options]  print a node's live actor tree
 //
 // Options that set configuration variables become config flag overrides
 // (precedence flag > environment > .env > default). Exit codes: 0 success,
@@ -46,11 +47,12 @@ enum class command {
   publish,
   subscribe,
   peers,
-  stats
+  stats,
+  inspect
 };
 
 /// Returns "node", "config", "peer-id", "keygen", "p2pd", "publish",
-/// "subscribe", "peers", "stats" ("" for none).
+/// "subscribe", "peers", "stats", "inspect" ("" for none).
 const char* to_string(command);
 
 /// A parsed command line.

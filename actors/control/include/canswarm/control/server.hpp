@@ -37,6 +37,9 @@
 //                   the topic's verified envelopes from P2P and NATS, each
 //                   once. PSRequest.canswarmRaw (canswarm extension) sends a
 //                   PUBLISH straight to gossipsub instead (logged).
+//   CANSWARM_INSPECT (canswarm extension, inspect.hpp): the live actor tree
+//                   (JSON, or text), optionally after killing one actor
+//                   (loopback / unix control API only).
 //   DHT, CONNMANAGER, PEERSTORE: ERROR "unsupported: <TYPE> is not
 //                   implemented yet"
 // A request that does not decode is answered with ERROR (the connection
@@ -93,6 +96,8 @@ struct server_config {
   std::shared_ptr<ingress_gate> gate;
   /// The envelope bus (null: thread topics go straight to pub/sub).
   std::shared_ptr<bus_locator> bus;
+  /// The root supervisor, for CANSWARM_INSPECT (null: not available).
+  std::shared_ptr<actor_locator<supervisor_actor>> root;
   /// The address bound by the first instance (filled by it), so a restarted
   /// server binds the same port. Null: always bind `control_addr`.
   std::shared_ptr<multiaddr> sticky_bound;

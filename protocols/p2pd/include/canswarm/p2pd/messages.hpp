@@ -59,6 +59,8 @@ enum class request_type : int {
   peerstore = 9, ///< js daemon only.
   /// canswarm extension: node counters as JSON (Response::canswarm_stats).
   canswarm_stats = 100,
+  /// canswarm extension: the live supervisor tree (Response::canswarm_inspect).
+  canswarm_inspect = 101,
 };
 
 /// Response.Type.
@@ -194,6 +196,14 @@ struct peerstore_request {
     = default;
 };
 
+/// CanswarmInspectRequest (canswarm extension).
+struct inspect_request {
+  bool text = false; ///< A text tree instead of JSON.
+  std::string kill; ///< Kill this actor first (empty: none).
+  friend bool operator==(const inspect_request&, const inspect_request&)
+    = default;
+};
+
 /// Request: `type` says which one sub-request must be present.
 struct request {
   request_type type = request_type::identify;
@@ -205,6 +215,7 @@ struct request {
   std::optional<disconnect_request> disconnect;
   std::optional<ps_request> pubsub;
   std::optional<peerstore_request> peer_store;
+  std::optional<inspect_request> inspect; ///< Field 101 (canswarm).
   friend bool operator==(const request&, const request&) = default;
 };
 
@@ -278,6 +289,8 @@ struct response {
   std::optional<peerstore_response> peer_store;
   /// canswarm extension (field 100): the CANSWARM_STATS JSON document.
   std::optional<std::string> canswarm_stats;
+  /// canswarm extension (field 101): the CANSWARM_INSPECT document.
+  std::optional<std::string> canswarm_inspect;
   friend bool operator==(const response&, const response&) = default;
 };
 

@@ -142,6 +142,10 @@ public:
   /// document (see control/requests.hpp stats_json).
   result<std::string> stats();
 
+  /// CANSWARM_INSPECT (canswarm extension): the node's live actor tree as
+  /// JSON (or text), after killing `kill` if not empty (control/inspect.hpp).
+  result<std::string> inspect(bool text, const std::string& kill);
+
   /// PUBSUB PUBLISH of `data` on `topic`. A canswarm node hands thread
   /// topics to its envelope bus (gate, primary/fallback transport); `raw`
   /// (canswarm extension) publishes straight on gossipsub instead, as a

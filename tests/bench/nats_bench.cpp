@@ -574,6 +574,28 @@ int main(int argc, char** argv) {
     std::chrono::duration<double> secs = clock_type::now() - start;
     gate_rate = static_cast<double>(n) / secs.count();
   }
+  // What the bus does to each envelope it publishes, before any transport:
+  // preflight check, then the ingress check that records it (replay
+  // memory), then encode (actors/bus/src/bus.cpp publish).
+  double bus_publish_rate = 0;
+  {
+    std::vector<envelope::envelope> es;
+    es.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i)
+      es.push_back(envs.make("buspath", envelope::kind::need,
+                             std::string(message_size - 200, 'p')));
+    envelope::gate_enforcer preflight;
+    envelope::gate_enforcer gate;
+    auto start = clock_type::now();
+    for (auto& e : es) {
+      auto now = test::unix_now_ns();
+      if (!preflight.preflight_validate(e, now).allowed
+          || !gate.ingress_validate(e, now).allowed || !envelope::encode(e))
+        die("bus path: a valid envelope was rejected");
+    }
+    std::chrono::duration<double> secs = clock_type::now() - start;
+    bus_publish_rate = static_cast<double>(n) / secs.count();
+  }
 
   std::printf("bench_nats: %llu messages of %zu bytes per throughput row, "
               "%llu round trips per latency column, window %llu, %u CPUs%s\n",
@@ -590,6 +612,10 @@ int main(int argc, char** argv) {
   std::printf("reference: envelope decode + gate ingress check alone, one "
               "thread, no NATS: %.0f envelopes/s\n",
               gate_rate);
+  std::printf("reference: the bus's publish checks alone (preflight + "
+              "recording ingress check + encode), one thread: %.0f "
+              "envelopes/s\n",
+              bus_publish_rate);
   std::printf("anchor: Ed25519 verify (libsodium, 1 core), 1 KiB: %.0f "
               "verifications/s\n",
               verify);

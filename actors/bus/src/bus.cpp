@@ -92,6 +92,16 @@ struct sent_entry {
 
 using steady = std::chrono::steady_clock;
 
+/// One publish on its way: answered by every transport it was sent on;
+/// when none of them took it, it is held for a later attempt.
+struct attempt {
+  sent_entry entry;
+  std::size_t pending = 0;
+  bool reached = false;
+};
+
+using attempt_ptr = std::shared_ptr<attempt>;
+
 struct bus_state {
   static inline const char* name = "bus";
   bus_config cfg;
@@ -114,6 +124,9 @@ struct bus_state {
                               default_bus_dedup_capacity};
   /// Sent on the primary within replay_window (oldest first).
   std::deque<sent_entry> recent;
+  /// Publishes no transport took (oldest first), tried again when one is
+  /// healthy; at most max_bus_held, each for at most max_bus_hold_time.
+  std::deque<sent_entry> held;
   /// Health of each transport as the bus last saw it.
   bool p2p_healthy = true;
   nats::link_state nats_link = nats::link_state::connecting;
@@ -219,7 +232,71 @@ bus_transport other(bus_transport t) {
   return t == bus_transport::p2p ? bus_transport::nats : bus_transport::p2p;
 }
 
-void send_on(bus_self self, const sent_entry& e, bus_transport t);
+void send_on(bus_self self, const sent_entry& e, bus_transport t,
+             const attempt_ptr& a = nullptr);
+
+/// Keeps a publish no transport took, for a later attempt.
+void hold(bus_self self, sent_entry e) {
+  auto& st = self->state;
+  if (st.held.size() >= max_bus_held) {
+    st.held.pop_front();
+    ++st.stats.held_dropped;
+    log::warning(bus_component,
+                 "{} publishes wait for a transport (max_bus_held): the "
+                 "oldest is dropped",
+                 max_bus_held);
+  }
+  if (st.held.empty())
+    log::warning(bus_component,
+                 "no transport took an envelope on {}: holding it until one "
+                 "is healthy",
+                 e.topic);
+  st.held.push_back(std::move(e));
+}
+
+/// One transport answered for `a`.
+void settle(bus_self self, const attempt_ptr& a, bool ok) {
+  if (!a)
+    return;
+  a->reached = a->reached || ok;
+  if (--a->pending > 0 || a->reached)
+    return;
+  hold(self, std::move(a->entry));
+}
+
+void route(bus_self self, sent_entry e);
+
+/// Tries the held publishes again: all of them while a transport is
+/// healthy, else only the oldest (a probe: its success is the recovery).
+void retry_held(bus_self self) {
+  auto& st = self->state;
+  auto now = steady::now();
+  while (!st.held.empty() && now - st.held.front().at > max_bus_hold_time) {
+    st.held.pop_front();
+    ++st.stats.held_dropped;
+    log::warning(bus_component,
+                 "an envelope waited {} s for a transport "
+                 "(max_bus_hold_time): dropped",
+                 std::chrono::duration_cast<std::chrono::seconds>(
+                   max_bus_hold_time)
+                   .count());
+  }
+  if (st.held.empty())
+    return;
+  bool any = healthy(self, bus_transport::p2p)
+             || healthy(self, bus_transport::nats);
+  std::deque<sent_entry> batch;
+  if (any) {
+    batch.swap(st.held);
+  } else {
+    batch.push_back(std::move(st.held.front()));
+    st.held.pop_front();
+  }
+  for (auto& e : batch) {
+    ++st.stats.retried;
+    route(self, std::move(e));
+  }
+}
 
 /// The primary failed: publishes go to the fallback, and what the primary
 /// carried recently goes there again.
@@ -284,43 +361,57 @@ void set_nats_link(bus_self self, nats::link_state s, const std::string& why) {
     fail_over(self, why);
 }
 
+/// NATS came back: the held publishes need not wait for the next tick.
+void on_nats_connected(bus_self self) {
+  if (!self->state.held.empty())
+    retry_held(self);
+}
+
 /// Sends one envelope on `t` (outcome only updates health and counters).
-void send_on(bus_self self, const sent_entry& e, bus_transport t) {
+void send_on(bus_self self, const sent_entry& e, bus_transport t,
+             const attempt_ptr& a) {
   auto& st = self->state;
   if (t == bus_transport::p2p) {
     if (!st.pubsub)
       return;
     ++st.stats.published_p2p;
+    if (a)
+      ++a->pending;
     self
       ->request(st.pubsub, std::chrono::seconds{10}, pubsub_publish_atom::value,
                 e.topic, *e.wire)
       .then(
-        [self](std::uint64_t peers) {
+        [self, a](std::uint64_t peers) {
           self->state.stats.publish_peers += peers;
           if (peers == 0)
             set_p2p_health(self, false, "a publish reached no peer");
           else if (!self->state.p2p_healthy)
             set_p2p_health(self, true, {});
+          settle(self, a, peers > 0);
         },
-        [self](caf::error& err) {
+        [self, a](caf::error& err) {
           ++self->state.stats.publish_errors;
           set_p2p_health(self, false, self->system().render(err));
+          settle(self, a, false);
         });
     return;
   }
   if (!st.bridge)
     return;
   ++st.stats.published_nats;
+  if (a)
+    ++a->pending;
   self
     ->request(st.bridge, std::chrono::seconds{10}, nats_publish_atom::value,
               *e.wire, e.subject, e.id)
-    .then([](nats_publish_receipt&) {},
-          [self](caf::error& err) {
+    .then([self, a](nats_publish_receipt&) { settle(self, a, true); },
+          [self, a](caf::error& err) {
             ++self->state.stats.publish_errors;
             auto text = nats::from_caf_error(self->system(), err).message;
             log::warning(bus_component, "NATS publish failed: {}", text);
             set_nats_link(self, nats::link_state::reconnecting,
                           "publish failed: " + text);
+            settle(self, a, false);
           });
 }
 
@@ -330,21 +421,27 @@ void route(bus_self self, sent_entry e) {
   auto primary = st.cfg.primary;
   auto fallback = other(primary);
   bool both = enabled(self, fallback) && steady::now() < st.overlap_until;
+  auto a = std::make_shared<attempt>();
+  a->entry = e;
   if (healthy(self, primary) || !enabled(self, fallback)) {
     e.via = primary;
-    send_on(self, e, primary);
+    a->entry.via = primary;
+    send_on(self, e, primary, a);
     if (both)
-      send_on(self, e, fallback);
+      send_on(self, e, fallback, a);
   } else {
     if (st.active != fallback)
       fail_over(self, "unhealthy at publish");
     e.via = fallback;
-    send_on(self, e, fallback);
+    a->entry.via = fallback;
+    send_on(self, e, fallback, a);
     // A failed P2P primary is retried with every publish: its first
     // success is the recovery (NATS reports its own).
     if (primary == bus_transport::p2p && st.pubsub)
-      send_on(self, e, primary);
+      send_on(self, e, primary, a);
   }
+  if (a->pending == 0) // No transport to send it on (none running).
+    hold(self, std::move(a->entry));
   auto cutoff = steady::now() - st.cfg.replay_window;
   while (
     !st.recent.empty()
@@ -657,6 +754,7 @@ void on_tick(bus_self self) {
   auto& st = self->state;
   attach_services(self);
   probe_nats(self);
+  retry_held(self);
   auto cutoff = steady::now() - st.cfg.replay_window;
   while (!st.recent.empty() && st.recent.front().at < cutoff)
     st.recent.pop_front();
@@ -679,6 +777,7 @@ bus_stats snapshot(bus_self self) {
   auto out = st.stats;
   out.lamport = st.clock.value();
   out.active = to_string(st.active);
+  out.held = st.held.size();
   if (!st.nats)
     out.nats_state = "off";
   else if (!st.bridge)
@@ -776,6 +875,8 @@ bus_actor::behavior_type bus(bus_self self, bus_config cfg) {
         set_nats_link(self, ev.state,
                       ev.detail.empty() ? nats::to_string(ev.state)
                                         : ev.detail);
+      if (ev.state == nats::link_state::connected)
+        on_nats_connected(self);
     },
     [self](bus_tick_atom) { on_tick(self); },
   };

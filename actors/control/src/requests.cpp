@@ -322,15 +322,16 @@ std::string stats_json(const stats_inputs& in) {
              "\"published\":{{\"total\":{},\"p2p\":{},\"nats\":{}}},"
              "\"received\":{{\"total\":{},\"p2p\":{},\"nats\":{}}},"
              "\"delivered\":{},\"dedup_hits\":{},\"failovers\":{},"
-             "\"failbacks\":{},\"resent\":{},\"publish_errors\":{},"
+             "\"failbacks\":{},\"resent\":{},\"held\":{},\"retried\":{},"
+             "\"held_dropped\":{},\"publish_errors\":{},"
              "\"preflight_rejected\":{},\"subscriptions\":{},\"lamport\":{},"
              "\"nats_rejected\":",
              json_string(b.mode), json_string(b.primary), json_string(b.active),
              json_string(b.nats_state), b.published, b.published_p2p,
              b.published_nats, b.received, b.received_p2p, b.received_nats,
              b.delivered, b.dedup_hits, b.failovers, b.failbacks, b.resent,
-             b.publish_errors, b.preflight_rejected, b.subscriptions,
-             b.lamport);
+             b.held, b.retried, b.held_dropped, b.publish_errors,
+             b.preflight_rejected, b.subscriptions, b.lamport);
     append_counts(out, b.nats_rejected);
     out += '}';
   }

@@ -4,7 +4,8 @@
 //   1. the subject is a thread subject thread.{thread}.{verb}  bad_subject
 //   2. the bytes decode as an envelope            malformed, unknown_kind,
 //                                                 too_large (as the gate)
-//   3. the envelope's thread id is the subject's  subject_mismatch
+//   3. the envelope's thread id and kind are the  subject_mismatch
+//      subject's (thread and verb)
 //   4. the gate's ingress rules (gate.hpp)        the gate's reason
 // The thread is checked before the gate records the envelope's id, so a
 // copy published on the wrong subject cannot make the real one a replay.
@@ -67,7 +68,8 @@ void reject(nb_self self, const nats::message& msg, const char* reason,
 
 /// Runs checks 2-4; returns the reason and detail of a rejection.
 std::optional<std::pair<const char*, std::string>>
-check_envelope(nb_self self, bytes_view wire, const std::string& thread) {
+check_envelope(nb_self self, bytes_view wire, const std::string& thread,
+               const std::string& verb) {
   auto env = envelope::decode(wire);
   if (!env)
     return std::pair{decode_reason(env.error().code), env.error().message};
@@ -76,6 +78,10 @@ check_envelope(nb_self self, bytes_view wire, const std::string& thread) {
                      fmt::format("envelope of thread \"{}\" on a subject of "
                                  "thread \"{}\"",
                                  env->thread_id, thread)};
+  if (envelope::verb(env->kind) != verb)
+    return std::pair{"subject_mismatch",
+                     fmt::format("{} envelope on a subject of verb \"{}\"",
+                                 envelope::to_string(env->kind), verb)};
   auto d = self->state.gate->ingress_validate(*env, unix_now_ns());
   if (!d.allowed)
     return std::pair{envelope::to_string(d.code), d.reason};
@@ -164,7 +170,8 @@ void nb_on_inbound(nb_self self, nats_inbound& x) {
   }
   auto data = x.msg.data();
   if (st.cfg.ingress == nats_ingress_check::gate) {
-    if (auto why = check_envelope(self, data, topic->thread_id)) {
+    if (auto why = check_envelope(self, data, topic->thread_id,
+                                  topic->verb)) {
       reject(self, x.msg, why->first, why->second);
       return;
     }

@@ -151,8 +151,11 @@ TEST_CASE_FIXTURE(bridge_fixture, "unsigned, malformed, misplaced and forged "
     auto good = envs.make("x", envelope::kind::need, "{}");
     put(envelope_factory::wire(good));
     put(envelope_factory::wire(good)); // a replay
+    // A DECIDE on the NEED subject of its thread: the verb must match.
+    auto misfiled = envs.make("x", envelope::kind::decide, "{}");
+    put(envelope_factory::wire(misfiled));
     auto last = envs.make("x", envelope::kind::decide, "{}");
-    put(envelope_factory::wire(last));
+    put(envelope_factory::wire(last), "thread.x.decide");
     REQUIRE(raw->flush(5000ms).ok());
 
     auto got = next_envelope();
@@ -164,19 +167,21 @@ TEST_CASE_FIXTURE(bridge_fixture, "unsigned, malformed, misplaced and forged "
     CHECK_FALSE(next_envelope(300ms));
 
     auto h = health(b);
-    CHECK(h.received == 7);
+    CHECK(h.received == 8);
     CHECK(h.delivered == 2);
-    CHECK(h.rejected == 5);
+    CHECK(h.rejected == 6);
     using reasons = std::map<std::string, std::uint64_t>;
     CHECK(h.rejected_by_reason
           == reasons{{"malformed", 1},
                      {"missing_field", 1},
-                     {"subject_mismatch", 1},
+                     {"subject_mismatch", 2},
                      {"bad_signature", 1},
                      {"replay", 1}});
     CHECK(logs.contains({"WARNING", "[nats-bridge]", "thread.x.need",
                          "missing_field", "signature"}));
     CHECK(logs.contains({"WARNING", "subject_mismatch", "\"y\""}));
+    CHECK(logs.contains(
+      {"WARNING", "subject_mismatch", "DECIDE envelope", "\"need\""}));
     CHECK(logs.contains({"WARNING", "malformed"}));
     bridges.clear();
     self->send_exit(b, caf::exit_reason::user_shutdown);

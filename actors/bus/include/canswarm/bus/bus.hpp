@@ -27,6 +27,11 @@
 //   its connection is back. For `failback_overlap` after a recovery
 //   publishes go to both transports (the receivers' own NATS connections or
 //   meshes may come back later than ours), then to the primary alone.
+//   A publish that no transport took (P2P reached no peer, NATS failed or
+//   is not connected) is held, at most max_bus_held for max_bus_hold_time,
+//   and sent again once a transport is healthy (while none is, the oldest
+//   is tried on every tick as a probe), so an accepted publish is not
+//   silently lost while the node (re)connects.
 // - receive: the bus listens on every enabled transport. P2P: the gate is
 //   the gossipsub validation hook of every thread topic
 //   (`envelope_validators`): a refused envelope is never delivered nor
@@ -87,6 +92,13 @@ inline constexpr std::chrono::seconds default_bus_dedup_window{300};
 /// Bound of the envelopes kept for a re-send on failover.
 inline constexpr std::size_t max_bus_replay = 4096;
 
+/// Bound of the publishes no transport took, waiting for one (beyond it the
+/// oldest is dropped, counted and logged).
+inline constexpr std::size_t max_bus_held = 4096;
+
+/// Longest a publish waits for a transport before it is dropped.
+inline constexpr std::chrono::seconds max_bus_hold_time{60};
+
 /// A transport of the hybrid bus.
 enum class bus_transport : std::uint8_t { p2p, nats };
 
@@ -135,6 +147,9 @@ struct bus_stats {
   std::uint64_t failovers = 0; ///< Switches from primary to fallback.
   std::uint64_t failbacks = 0; ///< Returns to the primary.
   std::uint64_t resent = 0; ///< Envelopes re-sent on failover.
+  std::uint64_t held = 0; ///< Publishes waiting for a transport now.
+  std::uint64_t retried = 0; ///< Held publishes sent again.
+  std::uint64_t held_dropped = 0; ///< Held publishes dropped (bounds).
   std::uint64_t subscriptions = 0;
   std::uint64_t lamport = 0; ///< The node's Lamport clock.
   /// P2P ingress rejections by reason ("bad_signature", "replay", ...).
@@ -149,8 +164,9 @@ typename Inspector::result_type inspect(Inspector& f, bus_stats& x) {
            x.nats_state, x.published, x.publish_peers, x.published_p2p,
            x.published_nats, x.publish_errors, x.received, x.received_p2p,
            x.received_nats, x.dedup_hits, x.delivered, x.preflight_rejected,
-           x.failovers, x.failbacks, x.resent, x.subscriptions, x.lamport,
-           x.rejected, x.nats_rejected);
+           x.failovers, x.failbacks, x.resent, x.held, x.retried,
+           x.held_dropped, x.subscriptions, x.lamport, x.rejected,
+           x.nats_rejected);
 }
 
 /// The CAF error category of bus request failures (see wrap_error).
@@ -222,7 +238,7 @@ struct bus_config {
   std::size_t dedup_capacity = default_bus_dedup_capacity;
   std::chrono::nanoseconds dedup_window = default_bus_dedup_window;
   /// Envelopes sent on the primary this recently are re-sent on failover.
-  caf::timespan replay_window = std::chrono::seconds{2};
+  caf::timespan replay_window = std::chrono::seconds{1};
   /// Publishes go to both transports this long after a recovery.
   caf::timespan failback_overlap = std::chrono::seconds{5};
   /// Period of the tick (locators, NATS health probe, expiry).

@@ -13,7 +13,7 @@
 // - In: subscribe(pattern, sink) subscribes (JetStream: through a durable
 //   push consumer named from durable_prefix and the pattern). Every
 //   message is decoded and checked: the subject must be a thread subject
-//   whose thread equals the envelope's, then the envelope::gate_enforcer's
+//   whose thread and verb are the envelope's, then the envelope::gate_enforcer's
 //   ingress rules (signature, timestamps, replay, ...). Rejections are
 //   counted by reason and logged at WARNING and never delivered (JetStream:
 //   terminated, so not redelivered); accepted envelopes go to every sink of

@@ -476,7 +476,7 @@ caf::result<std::uint64_t> publish(bus_self self, envelope::envelope& env,
   {
     // Record it, so an echo (or a second publish) is a replay.
     std::lock_guard<std::mutex> guard{st.cfg.gate->mtx};
-    auto r = st.cfg.gate->gate.ingress_validate(env, now);
+    auto r = st.cfg.gate->gate.record_own(env, now);
     if (!r.allowed)
       return bus_error(errc::invalid_argument,
                        fmt::format("gate: {}: {}", envelope::to_string(r.code),

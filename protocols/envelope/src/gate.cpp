@@ -206,8 +206,21 @@ decision gate_enforcer::preflight_validate(const envelope& e,
 
 decision gate_enforcer::ingress_validate(const envelope& e,
                                          std::uint64_t now_unix_ns) {
+  // A copy of an envelope accepted before (the same envelope over the other
+  // transport, or re-sent on failover) is refused before the signature is
+  // verified: the id lookup is cheap, a verification is not. Only accepted
+  // envelopes are remembered, so a forger cannot make a valid envelope a
+  // replay in advance.
+  ids_.expire(now_unix_ns);
+  if (ids_.contains(e.id))
+    return count(check_replay(e, now_unix_ns));
   if (auto d = check(e, now_unix_ns); !d.allowed)
     return count(std::move(d));
+  return count(check_replay(e, now_unix_ns));
+}
+
+decision gate_enforcer::record_own(const envelope& e,
+                                   std::uint64_t now_unix_ns) {
   return count(check_replay(e, now_unix_ns));
 }
 

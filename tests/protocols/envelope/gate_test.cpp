@@ -369,3 +369,28 @@ TEST_CASE("every reject reason has its own name") {
   CHECK(std::string{env::to_string(env::reject_reason::replay)} == "replay");
   CHECK(std::string{env::to_string(env::reject_reason::none)} == "none");
 }
+
+TEST_CASE("a copy of an accepted envelope is a replay before any other "
+          "rule; our own envelopes are recorded without a second check") {
+  env::gate_enforcer gate;
+  auto e = numbered(1);
+  REQUIRE(gate.ingress_validate(e, now).allowed);
+  // A tampered copy with the same id: refused as a replay (no verify).
+  auto copy = e;
+  copy.signature[0] ^= 0x01;
+  expect_reject(gate.ingress_validate(copy, now + 1),
+                env::reject_reason::replay, "seen");
+  // A tampered envelope with a fresh id is still a bad signature.
+  auto forged = numbered(2);
+  forged.signature[0] ^= 0x01;
+  expect_reject(gate.ingress_validate(forged, now + 2),
+                env::reject_reason::bad_signature, "does not verify");
+  // record_own: the preflighted envelope is remembered, once.
+  auto own = numbered(3);
+  REQUIRE(gate.preflight_validate(own, now).allowed);
+  CHECK(gate.record_own(own, now).allowed);
+  expect_reject(gate.record_own(own, now + 1), env::reject_reason::replay,
+                "seen");
+  expect_reject(gate.ingress_validate(own, now + 2), env::reject_reason::replay,
+                "seen");
+}

@@ -174,6 +174,12 @@ public:
   /// nonce. Rejections count in `stats().rejected`.
   decision ingress_validate(const envelope& e, std::uint64_t now_unix_ns);
 
+  /// Records one of our own envelopes that passed `preflight_validate`
+  /// (rule 11 only: a replay of an id or nonce is refused), so its echo is
+  /// a replay. Saves the second signature verification ingress_validate
+  /// would make.
+  decision record_own(const envelope& e, std::uint64_t now_unix_ns);
+
   /// Decodes `wire` (codec.hpp) and runs `ingress_validate`. A decode error
   /// is counted and returned as `unknown_kind` (errc::unsupported),
   /// `too_large` (errc::too_large) or `malformed` (anything else), with the

@@ -131,6 +131,7 @@ struct row {
 };
 
 [[noreturn]] void die(const std::string& what) {
+  std::fflush(stdout);
   std::fprintf(stderr, "bench_nats: %s\n", what.c_str());
   std::exit(1);
 }
@@ -366,9 +367,15 @@ int main(int argc, char** argv) {
     // Requests go out on .need; a nats.c responder answers on .propose with
     // a fresh envelope (signed path) or the same bytes (unsigned path).
     std::vector<bytes> ids;
-    auto requests = sign ? signed_wires(envs, n + m, "bench",
-                                        envelope::kind::need, &ids)
+    // Throughput: CLAIM envelopes on .claim; latency: NEED on .need (the
+    // bridge checks that the subject's verb is the envelope's kind).
+    auto requests = sign ? signed_wires(envs, n, "bench", envelope::kind::claim,
+                                        &ids)
                          : std::vector<bytes>{};
+    if (sign) {
+      auto needs = signed_wires(envs, m, "bench", envelope::kind::need, &ids);
+      requests.insert(requests.end(), needs.begin(), needs.end());
+    }
     auto answers = sign
                      ? signed_wires(envs, m, "bench", envelope::kind::propose)
                      : std::vector<bytes>{};

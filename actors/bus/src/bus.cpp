@@ -10,6 +10,7 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <fmt/format.h>
 
@@ -724,6 +725,13 @@ void on_service_down(bus_self self, const caf::down_msg& msg) {
   }
   if (st.bridge && msg.source == st.bridge.address()) {
     st.bridge = nats_bridge_actor{};
+    // An ordered shutdown stops the bridge (the root's last child) before
+    // the bus: the node is going away, nothing to fail over for.
+    if (msg.reason == caf::exit_reason::user_shutdown) {
+      st.nats_link = nats::link_state::closed;
+      log::debug(bus_component, "the NATS bridge stopped (shutdown)");
+      return;
+    }
     set_nats_link(self, nats::link_state::closed, "the NATS bridge stopped");
     return;
   }
@@ -799,8 +807,14 @@ caf::result<bus_stats> full_stats(bus_self self) {
     .then(
       [self, rp](nats_health& h) mutable {
         auto s = snapshot(self);
-        for (auto& [reason, n] : h.rejected_by_reason)
-          s.nats_rejected.emplace_back(reason, n);
+        for (auto& [reason, n] : h.rejected_by_reason) {
+          // The bridge's gate saw this id before: a duplicate (e.g. a
+          // failover re-send), not a rejection.
+          if (reason == "replay")
+            s.dedup_hits += n;
+          else
+            s.nats_rejected.emplace_back(reason, n);
+        }
         rp.deliver(std::move(s));
       },
       [self, rp](caf::error&) mutable { rp.deliver(snapshot(self)); });

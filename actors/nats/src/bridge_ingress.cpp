@@ -59,8 +59,13 @@ void reject(nb_self self, const nats::message& msg, const char* reason,
   auto& st = self->state;
   ++st.health.rejected;
   ++st.health.rejected_by_reason[reason];
-  log::warning(nats_log, "rejected message on {}: {} ({})", msg.subject(),
-               reason, detail);
+  // A replay is mostly the same envelope again (a failover re-send, a
+  // re-publish): counted, logged at DEBUG, not a warning.
+  if (std::string_view{reason} == "replay")
+    log::debug(nats_log, "duplicate on {}: {}", msg.subject(), detail);
+  else
+    log::warning(nats_log, "rejected message on {}: {} ({})", msg.subject(),
+                 reason, detail);
   if (msg.from_jetstream())
     if (auto ok = msg.term(); !ok)
       log::debug(nats_log, "{}", ok.error().message);
@@ -170,8 +175,7 @@ void nb_on_inbound(nb_self self, nats_inbound& x) {
   }
   auto data = x.msg.data();
   if (st.cfg.ingress == nats_ingress_check::gate) {
-    if (auto why = check_envelope(self, data, topic->thread_id,
-                                  topic->verb)) {
+    if (auto why = check_envelope(self, data, topic->thread_id, topic->verb)) {
       reject(self, x.msg, why->first, why->second);
       return;
     }

@@ -285,9 +285,10 @@ TEST_CASE("a bad JetStream stream name says what a name may hold") {
   CHECK(load_error(dir, {{"NATS_STREAM", "thread.>"}})
         == R"(NATS_STREAM="thread.>": "thread.>" is not a stream name, )"
            R"(expected letters, digits, '_' and '-' only (from environment))");
-  CHECK(load_error(dir, {{"NATS_STREAM", " "}}).find("expected 1 to 64 "
-                                                      "characters")
+  CHECK(load_error(dir, {{"NATS_STREAM", " "}})
+          .find("expected 1 to 64 "
+                "characters")
         != std::string::npos);
-  CHECK(load_error(dir, {{"NATS_JETSTREAM", "maybe"}}).starts_with(
-    "NATS_JETSTREAM=\"maybe\": expected a boolean"));
+  CHECK(load_error(dir, {{"NATS_JETSTREAM", "maybe"}})
+          .starts_with("NATS_JETSTREAM=\"maybe\": expected a boolean"));
 }

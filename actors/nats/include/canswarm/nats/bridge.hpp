@@ -13,11 +13,12 @@
 // - In: subscribe(pattern, sink) subscribes (JetStream: through a durable
 //   push consumer named from durable_prefix and the pattern). Every
 //   message is decoded and checked: the subject must be a thread subject
-//   whose thread and verb are the envelope's, then the envelope::gate_enforcer's
-//   ingress rules (signature, timestamps, replay, ...). Rejections are
-//   counted by reason and logged at WARNING and never delivered (JetStream:
-//   terminated, so not redelivered); accepted envelopes go to every sink of
-//   the pattern as nats_envelope, then are acknowledged (JetStream).
+//   whose thread and verb are the envelope's, then the
+//   envelope::gate_enforcer's ingress rules (signature, timestamps, replay,
+//   ...). Rejections are counted by reason and logged at WARNING and never
+//   delivered (JetStream: terminated, so not redelivered); accepted envelopes
+//   go to every sink of the pattern as nats_envelope, then are acknowledged
+//   (JetStream).
 // - Threads: nats.c callbacks only `anon_send` to the bridge. Inbound
 //   messages count against max_backlog first; beyond it they are dropped
 //   and counted (JetStream redelivers them after the consumer's ack wait).

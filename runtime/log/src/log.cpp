@@ -54,7 +54,118 @@ void append_escaped(std::string& out, std::string_view message) {
     out += " ...(truncated)";
 }
 
+/// Length of the well-formed UTF-8 sequence starting at `text[i]` (Unicode
+/// table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or
+/// 0 if the bytes there are not one.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  auto at = [&](std::size_t k) -> unsigned {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k])
+                               : 0x100; // past the end: never in range
+  };
+  auto in = [](unsigned b, unsigned lo, unsigned hi) {
+    return b >= lo && b <= hi;
+  };
+  auto b0 = at(0);
+  if (b0 < 0x80)
+    return 1;
+  if (in(b0, 0xc2, 0xdf))
+    return in(at(1), 0x80, 0xbf) ? 2 : 0;
+  if (in(b0, 0xe0, 0xef)) {
+    auto lo = b0 == 0xe0 ? 0xa0u : 0x80u;
+    auto hi = b0 == 0xed ? 0x9fu : 0xbfu; // ED A0..BF: surrogates
+    return in(at(1), lo, hi) && in(at(2), 0x80, 0xbf) ? 3 : 0;
+  }
+  if (in(b0, 0xf0, 0xf4)) {
+    auto lo = b0 == 0xf0 ? 0x90u : 0x80u;
+    auto hi = b0 == 0xf4 ? 0x8fu : 0xbfu; // F4 90+: above U+10FFFF
+    return in(at(1), lo, hi) && in(at(2), 0x80, 0xbf) && in(at(3), 0x80, 0xbf)
+             ? 4
+             : 0;
+  }
+  return 0;
+}
+
+/// Cuts `message` at max_message_size without splitting a UTF-8 sequence;
+/// returns whether it was cut.
+bool cut_message(std::string_view& message) {
+  if (message.size() <= max_message_size)
+    return false;
+  auto end = max_message_size;
+  // Back up over at most three continuation bytes to a sequence start.
+  for (int i = 0;
+       i < 3 && (static_cast<unsigned char>(message[end]) & 0xc0) == 0x80; ++i)
+    --end;
+  message = message.substr(0, end);
+  return true;
+}
+
 } // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = text[i];
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      auto len = utf8_length(text, i);
+      if (len == 0) {
+        out += "\\ufffd"; // one replacement character per bad byte
+        ++i;
+        continue;
+      }
+      auto seq = text.substr(i, len);
+      if (seq == "\xe2\x80\xa8")
+        out += "\\u2028"; // line/paragraph separators break some parsers
+      else if (seq == "\xe2\x80\xa9")
+        out += "\\u2029";
+      else
+        out += seq;
+      i += len;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (u < 0x20 || u == 0x7f)
+          out += fmt::format("\\u{:04x}", u);
+        else
+          out += c;
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+std::string format_json_line(std::chrono::system_clock::time_point when,
+                             level lvl, std::string_view component,
+                             std::string_view message, bool protocol,
+                             std::string_view peer_id) {
+  auto cut = cut_message(message);
+  std::string line = "{\"ts\":\"";
+  line += timestamp(when);
+  line += "\",\"level\":\"";
+  line += to_string(lvl);
+  line += "\",\"component\":";
+  append_json_string(line, component);
+  if (!peer_id.empty()) {
+    line += ",\"peer_id\":";
+    append_json_string(line, peer_id);
+  }
+  if (protocol)
+    line += ",\"channel\":\"libp2p\"";
+  line += ",\"msg\":";
+  append_json_string(line, message);
+  if (cut)
+    line += ",\"truncated\":true";
+  line += '}';
+  return line;
+}
 
 std::string format_line(std::chrono::system_clock::time_point when, level lvl,
                         std::string_view component, std::string_view message,
@@ -72,23 +183,35 @@ void logger::set_sink(sink s) {
   sink_ = std::move(s);
 }
 
+void logger::set_peer_id(std::string id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  peer_id_ = std::move(id);
+}
+
 void logger::write(level lvl, std::string_view component,
                    std::string_view message) {
   if (!enabled(lvl))
     return;
-  emit(format_line(std::chrono::system_clock::now(), lvl, component, message));
+  emit(lvl, component, message, false);
 }
 
 void logger::write_protocol(std::string_view component,
                             std::string_view message) {
   if (!protocol_debug())
     return;
-  emit(format_line(std::chrono::system_clock::now(), level::debug, component,
-                   message, true));
+  emit(level::debug, component, message, true);
 }
 
-void logger::emit(std::string line) {
+void logger::emit(level lvl, std::string_view component,
+                  std::string_view message, bool protocol) {
+  // Formatting under the lock keeps timestamps in output order and reads
+  // peer_id_ safely.
   std::lock_guard<std::mutex> guard{mtx_};
+  auto now = std::chrono::system_clock::now();
+  auto line = line_format() == format::json
+                ? format_json_line(now, lvl, component, message, protocol,
+                                   peer_id_)
+                : format_line(now, lvl, component, message, protocol);
   if (sink_) {
     sink_(line);
     return;

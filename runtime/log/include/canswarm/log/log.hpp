@@ -11,6 +11,17 @@
 // `protocol` channel, enabled by LIBP2P_DEBUG=true) is written at level DEBUG
 // with a `libp2p:` prefix, independently of the threshold set by LOG_LEVEL.
 // Control characters in messages are escaped so an entry stays one line.
+//
+// With LOG_FORMAT=json every entry is instead one JSON object per line, for
+// log shippers:
+//   {"ts":"2024-05-01T12:34:56.789Z","level":"INFO","component":"node",
+//    "peer_id":"12D3KooW...","msg":"started"}
+// `ts` is RFC 3339 UTC with milliseconds, `level` one of DEBUG, INFO,
+// WARNING, ERROR; `peer_id` is present once the node knows its identity;
+// protocol-channel entries carry `"channel":"libp2p"` and cut messages
+// `"truncated":true`. Strings are JSON-escaped and invalid UTF-8 (a remote
+// peer can put any bytes into a log line) is replaced by U+FFFD, so every
+// line is valid JSON.
 
 #include <atomic>
 #include <chrono>
@@ -35,6 +46,9 @@ const char* to_string(level);
 /// that gets its data into a log line cannot produce unbounded output.
 inline constexpr std::size_t max_message_size = 4096;
 
+/// How entries are rendered (LOG_FORMAT).
+enum class format { text, json };
+
 /// Receives finished lines (without the trailing newline).
 using sink = std::function<void(std::string_view line)>;
 
@@ -42,6 +56,19 @@ using sink = std::function<void(std::string_view line)>;
 std::string format_line(std::chrono::system_clock::time_point when, level lvl,
                         std::string_view component, std::string_view message,
                         bool protocol = false);
+
+/// Formats one log entry as a single-line JSON object (without the trailing
+/// newline); `peer_id` is omitted when empty.
+std::string format_json_line(std::chrono::system_clock::time_point when,
+                             level lvl, std::string_view component,
+                             std::string_view message, bool protocol = false,
+                             std::string_view peer_id = {});
+
+/// Appends `text` as a JSON string literal (quotes included): quotes,
+/// backslashes and control characters escaped, DEL and U+2028/U+2029 as \u
+/// escapes, each byte that is not part of well-formed UTF-8 replaced by
+/// U+FFFD.
+void append_json_string(std::string& out, std::string_view text);
 
 /// A thread-safe logger with a level threshold and a protocol channel.
 class logger {
@@ -66,6 +93,19 @@ public:
     return protocol_.load(std::memory_order_relaxed);
   }
 
+  /// Selects text or JSON lines (LOG_FORMAT).
+  void set_format(format f) noexcept {
+    format_.store(f, std::memory_order_relaxed);
+  }
+
+  /// Returns the line format.
+  format line_format() const noexcept {
+    return format_.load(std::memory_order_relaxed);
+  }
+
+  /// Sets the node's peer id, added to JSON entries; empty removes it.
+  void set_peer_id(std::string id);
+
   /// Returns whether entries of `lvl` are written.
   bool enabled(level lvl) const noexcept {
     return static_cast<int>(lvl) >= static_cast<int>(threshold());
@@ -81,12 +121,15 @@ public:
   void write_protocol(std::string_view component, std::string_view message);
 
 private:
-  void emit(std::string line);
+  void emit(level lvl, std::string_view component, std::string_view message,
+            bool protocol);
 
   std::atomic<level> threshold_{level::info};
   std::atomic<bool> protocol_{false};
+  std::atomic<format> format_{format::text};
   std::mutex mtx_;
-  sink sink_;
+  sink sink_; // guarded by mtx_
+  std::string peer_id_; // guarded by mtx_
 };
 
 /// The process-wide logger.

@@ -238,6 +238,21 @@ std::string format_level(const settings& values) {
   return to_string(values.level);
 }
 
+std::optional<std::string> parse_format(std::string_view text, settings& out) {
+  auto word = to_lower(trim(text));
+  if (word == "text")
+    out.format = log_format::text;
+  else if (word == "json")
+    out.format = log_format::json;
+  else
+    return "expected text or json";
+  return std::nullopt;
+}
+
+std::string format_format(const settings& values) {
+  return to_string(values.format);
+}
+
 /// Empty is accepted here; load() requires a URL whenever NATS is used.
 std::optional<std::string> parse_nats(std::string_view text, settings& out) {
   auto items = split_list(text);
@@ -379,6 +394,7 @@ constexpr auto all_bindings = std::to_array<binding>({
   {"GOSSIPSUB_STRICT_NO_SIGN_TOPICS", parse_topics, format_topics},
   {"LOG_LEVEL", parse_level, format_level},
   {"LIBP2P_DEBUG", parse_flag<&s::libp2p_debug>, format_flag<&s::libp2p_debug>},
+  {"LOG_FORMAT", parse_format, format_format},
   {"NATS_URL", parse_nats, format_nats},
   {"NATS_JETSTREAM", parse_flag<&s::nats_jetstream>,
    format_flag<&s::nats_jetstream>},

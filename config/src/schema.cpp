@@ -68,7 +68,13 @@ constexpr auto known_variables = std::to_array<variable>({
   {"LOG_LEVEL", "INFO",
    "Log verbosity: DEBUG, INFO, WARNING (or WARN) or ERROR, case-insensitive."},
   {"LIBP2P_DEBUG", "false",
-   "Log every libp2p protocol event (boolean); needs LOG_LEVEL=DEBUG to show."},
+   "Log every libp2p protocol event (boolean): stream opens, negotiation "
+   "and frame detail, written at DEBUG whatever LOG_LEVEL is; set "
+   "LOG_LEVEL=DEBUG too for the connection and pub/sub debug events."},
+  {"LOG_FORMAT", "text",
+   "Shape of the log lines on stderr: text (one readable line per entry) or "
+   "json (one JSON object per line with ts, level, component, peer_id, msg; "
+   "for log shippers), case-insensitive."},
   {"NATS_URL", "nats://127.0.0.1:4222",
    "Comma-separated NATS server URLs (nats:// or tls://). Required (non-empty) "
    "whenever NATS is used: P2P_ENABLED=false, P2P_PRIMARY=false or "
@@ -114,6 +120,14 @@ const char* to_string(log_level level) {
     case log_level::info: return "INFO";
     case log_level::warning: return "WARNING";
     case log_level::error: return "ERROR";
+  }
+  return "unknown";
+}
+
+const char* to_string(log_format format) {
+  switch (format) {
+    case log_format::text: return "text";
+    case log_format::json: return "json";
   }
   return "unknown";
 }

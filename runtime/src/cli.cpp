@@ -47,6 +47,9 @@ std::optional<config::loaded> load_config(const options& opts, context& ctx) {
   loaded->values.bootstrap_mode = opts.bootstrap;
   log::global().set_level(to_log_level(loaded->values.level));
   log::global().set_protocol_debug(loaded->values.libp2p_debug);
+  log::global().set_format(loaded->values.format == config::log_format::json
+                             ? log::format::json
+                             : log::format::text);
   for (auto& w : loaded->warnings)
     log::warning(component, "{}", w);
   return std::move(*loaded);

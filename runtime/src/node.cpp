@@ -422,6 +422,7 @@ int run_node(const config::loaded& loaded, std::ostream& out,
     return cli::exit_usage;
   }
   auto& id = parts->id;
+  log::global().set_peer_id(id.to_string()); // JSON log lines carry it
   log::info(component, "canswarm {} starting, peer id {}{}", CANSWARM_VERSION,
             id.to_string(), s.bootstrap_mode ? " (bootstrap node)" : "");
   if (!s.p2p_enabled)

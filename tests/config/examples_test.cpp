@@ -82,10 +82,12 @@ TEST_CASE("the scenario examples match the guide's deployment scenarios") {
   CHECK_FALSE(dev.dht_enabled);
   CHECK(dev.bootstrap_nodes.empty());
   CHECK(dev.level == log_level::debug);
+  CHECK(dev.format == log_format::text);
   auto prod = load_example("scenario2-multi-region-production.env").values;
   CHECK_FALSE(prod.mdns_enabled);
   CHECK(prod.dht_enabled);
   CHECK(prod.nats_fallback);
+  CHECK(prod.format == log_format::json); // for the log shipper
   CHECK(prod.bootstrap_nodes.size() == 3);
   for (const auto& addr : prod.bootstrap_nodes)
     CHECK(addr.value_of("p2p").has_value());

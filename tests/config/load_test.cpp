@@ -78,6 +78,7 @@ TEST_CASE("the schema lists every variable of the deployment guide once") {
                                          "GOSSIPSUB_STRICT_NO_SIGN_TOPICS",
                                          "LOG_LEVEL",
                                          "LIBP2P_DEBUG",
+                                         "LOG_FORMAT",
                                          "NATS_URL",
                                          "NATS_JETSTREAM",
                                          "NATS_STREAM",
@@ -114,6 +115,7 @@ TEST_CASE("with nothing set every variable has its default") {
   CHECK(v.strict_no_sign_topics.empty());
   CHECK(v.level == log_level::info);
   CHECK_FALSE(v.libp2p_debug);
+  CHECK(v.format == log_format::text);
   CHECK(v.nats_urls == std::vector<std::string>{"nats://127.0.0.1:4222"});
   CHECK(v.key_file == "canswarm.key");
   CHECK(v.control_addr.empty()); // no control API by default
@@ -155,6 +157,7 @@ TEST_CASE("every variable is read from the environment") {
     {"GOSSIPSUB_STRICT_NO_SIGN_TOPICS", " sensors/raw , telemetry "},
     {"LOG_LEVEL", "debug"},
     {"LIBP2P_DEBUG", "on"},
+    {"LOG_FORMAT", "JSON"},
     {"NATS_URL", "nats://a.example.com:4222, tls://b.example.com:4443"},
     {"NATS_JETSTREAM", "yes"},
     {"NATS_STREAM", "SWARM_EU-1"},
@@ -189,6 +192,7 @@ TEST_CASE("every variable is read from the environment") {
         == std::vector<std::string>{"sensors/raw", "telemetry"});
   CHECK(v.level == log_level::debug);
   CHECK(v.libp2p_debug);
+  CHECK(v.format == log_format::json);
   CHECK(v.nats_urls
         == std::vector<std::string>{"nats://a.example.com:4222",
                                     "tls://b.example.com:4443"});

@@ -102,6 +102,14 @@ TEST_CASE("a bad log level lists the accepted ones") {
     == R"(LOG_LEVEL="TRACE": expected one of DEBUG, INFO, WARNING (or WARN), ERROR (from environment))");
 }
 
+TEST_CASE("a bad log format names the accepted ones") {
+  scratch_dir dir;
+  CHECK(load_error(dir, {{"LOG_FORMAT", "logfmt"}})
+        == R"(LOG_FORMAT="logfmt": expected text or json (from environment))");
+  CHECK(load_error(dir, {{"LOG_FORMAT", ""}})
+        == R"(LOG_FORMAT="": expected text or json (from environment))");
+}
+
 TEST_CASE("a malformed multiaddr names the variable and the bad address") {
   scratch_dir dir;
   auto message = load_error(dir,

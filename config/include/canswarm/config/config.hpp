@@ -33,6 +33,13 @@ enum class log_level { debug, info, warning, error };
 /// Returns "DEBUG", "INFO", "WARNING" or "ERROR".
 const char* to_string(log_level);
 
+/// Shape of the node's log lines on stderr (LOG_FORMAT): plain text, or one
+/// JSON object per line for log shippers.
+enum class log_format { text, json };
+
+/// Returns "text" or "json".
+const char* to_string(log_format);
+
 /// The effective, validated configuration of a node. A default-constructed
 /// `settings` has empty `listen_addrs` and `control_addr`; `load()` always
 /// fills them (defaults /ip4/0.0.0.0/tcp/4001 and /ip4/127.0.0.1/tcp/5001).
@@ -67,6 +74,7 @@ struct settings {
   std::vector<std::string> strict_no_sign_topics;
   log_level level = log_level::info; ///< LOG_LEVEL
   bool libp2p_debug = false; ///< LIBP2P_DEBUG
+  log_format format = log_format::text; ///< LOG_FORMAT
   /// NATS_URL (comma-separated).
   std::vector<std::string> nats_urls{"nats://127.0.0.1:4222"};
   /// NATS_JETSTREAM: envelopes through a JetStream stream (persistent,

@@ -33,6 +33,7 @@ void add_connection_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<stream_reset>("canswarm::stream_reset");
   cfg.add_message_type<dial_request>("canswarm::dial_request");
   cfg.add_message_type<peer_entry>("canswarm::peer_entry");
+  cfg.add_message_type<peer_connection_info>("canswarm::peer_connection_info");
   cfg.add_message_type<peer_info>("canswarm::peer_info");
   cfg.add_message_type<connection_event>("canswarm::connection_event");
   cfg.add_message_type<handler_entry>("canswarm::handler_entry");

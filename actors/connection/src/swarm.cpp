@@ -1,7 +1,7 @@
 // Swarm: behaviour, registry requests (peers, identify records, handlers,
 // subscribers), delegation of ping / open_stream, spawn functions and the
 // listener's connection factory. Dials and the connection life cycle are in
-// swarm_dial.cpp.
+// swarm_dial.cpp, connection deaths and redials in swarm_supervise.cpp.
 
 #include <sodium.h>
 
@@ -140,10 +140,17 @@ void on_down(sw_self self, const caf::down_msg& msg) {
   auto& st = self->state;
   for (auto& [id, c] : st.conns)
     if (caf::actor_cast<caf::actor_addr>(c.actor) == msg.source) {
-      sw_connection_down(self, id,
+      // A connection reports its close before it quits (and is forgotten
+      // then), so one still here terminated without closing: killed or
+      // crashed (or quit before its admission arrived: a normal exit).
+      auto conn = id;
+      auto dead = c;
+      sw_connection_down(self, conn,
                          make_error(errc::io,
                                     "connection actor terminated: "
                                       + self->system().render(msg.reason)));
+      if (msg.reason && msg.reason != caf::exit_reason::normal)
+        sw_on_death(self, conn, dead, msg.reason);
       return;
     }
   bool changed = false;
@@ -224,8 +231,9 @@ swarm(swarm_actor::stateful_pointer<swarm_state> self, swarm_config cfg) {
       return component_status{
         "swarm", "swarm",
         fmt::format("{} connections ({} up), {} dials pending, {} inbound "
-                    "refused",
-                    st.conns.size(), up, st.dials.size(), st.refused_inbound)};
+                    "refused, {} connection deaths, {} peer restarts",
+                    st.conns.size(), up, st.dials.size(), st.refused_inbound,
+                    st.deaths, st.restarts)};
     },
     [self](dial_atom, dial_request& req) { return sw_dial(self, req); },
     [self](disconnect_atom, const peer_id& peer) {
@@ -239,6 +247,10 @@ swarm(swarm_actor::stateful_pointer<swarm_state> self, swarm_config cfg) {
       return result;
     },
     [self](peer_info_atom, const peer_id& peer) { return info_of(self, peer); },
+    [self](kill_peer_atom, const peer_id& peer) {
+      return sw_kill_peer(self, peer);
+    },
+    [self](peer_conns_atom) { return sw_peer_conns(self); },
     [self](ping_atom, const peer_id& peer) -> caf::result<caf::timespan> {
       auto* c = sw_connection_to(self, peer);
       if (c == nullptr)
@@ -290,6 +302,7 @@ swarm(swarm_actor::stateful_pointer<swarm_state> self, swarm_config cfg) {
     [self](dial_timeout_atom, request_id req) {
       sw_on_dial_timeout(self, req);
     },
+    [self](redial_atom, const peer_id& peer) { sw_on_redial(self, peer); },
   };
 }
 

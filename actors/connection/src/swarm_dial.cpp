@@ -268,6 +268,9 @@ void sw_on_up(sw_self self, connection_up& up) {
   auto& c = i->second;
   c.up = true;
   c.peer = up.peer;
+  // Connected again, however: a peer given up is no longer "failed".
+  if (auto s = st.supervised.find(up.peer); s != st.supervised.end())
+    s->second.gave_up = false;
   sw_emit(self, up.conn, c, true, "");
   if (c.dial.value == 0)
     return;

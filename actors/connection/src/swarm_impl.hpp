@@ -1,7 +1,8 @@
 #pragma once
 
-// Helpers shared by swarm.cpp (registry, requests) and swarm_dial.cpp
-// (dials and connection life cycle).
+// Helpers shared by swarm.cpp (registry, requests), swarm_dial.cpp (dials
+// and connection life cycle) and swarm_supervise.cpp (connection deaths,
+// redials).
 
 #include <string>
 #include <string_view>
@@ -53,5 +54,24 @@ admission sw_admit(sw_self self, admission_request& req);
 
 /// A connection finished its upgrade.
 void sw_on_up(sw_self self, connection_up& up);
+
+// -- handlers in swarm_supervise.cpp
+// -------------------------------------------
+
+/// A connection actor terminated without reporting its close (killed or
+/// crashed): counts and logs the death and, for an upgraded outbound
+/// connection, schedules a redial of its peer.
+void sw_on_death(sw_self self, conn_id id, const swarm_connection& c,
+                 const caf::error& reason);
+
+/// A redial's backoff passed: dials the peer again.
+void sw_on_redial(sw_self self, const peer_id& peer);
+
+/// Kills every connection actor of `peer` with exit reason kill.
+caf::result<std::vector<conn_id>> sw_kill_peer(sw_self self,
+                                               const peer_id& peer);
+
+/// The live connections and the peers being redialled or given up.
+std::vector<peer_connection_info> sw_peer_conns(sw_self self);
 
 } // namespace canswarm::detail

@@ -77,6 +77,35 @@ struct swarm_fixture {
     return out;
   }
 
+  /// The swarm's supervision view (live connections, peers redialled).
+  std::vector<peer_connection_info> peer_conns(const test_node& n) {
+    std::vector<peer_connection_info> out;
+    self->request(n.swarm, 5s, peer_conns_atom::value)
+      .receive([&](std::vector<peer_connection_info>&
+                     xs) { out = std::move(xs); },
+               [&](caf::error& err) { FAIL(sys.render(err)); });
+    return out;
+  }
+
+  /// Kills `peer`'s connection actors at `n`; the killed ones or the error.
+  result<std::vector<conn_id>> kill_peer(const test_node& n,
+                                         const peer_id& peer) {
+    result<std::vector<conn_id>> out = make_error(errc::io, "no answer");
+    self->request(n.swarm, 5s, kill_peer_atom::value, peer)
+      .receive([&](std::vector<conn_id>& xs) { out = std::move(xs); },
+               [&](caf::error& err) { out = from_caf_error(sys, err); });
+    return out;
+  }
+
+  /// The swarm's one-line status.
+  std::string status(const test_node& n) {
+    std::string out;
+    self->request(n.swarm, 5s, status_atom::value)
+      .receive([&](component_status& st) { out = st.summary; },
+               [&](caf::error& err) { FAIL(sys.render(err)); });
+    return out;
+  }
+
   result<caf::timespan> ping(const test_node& n, const peer_id& peer) {
     result<caf::timespan> out = make_error(errc::io, "no answer");
     self->request(n.swarm, 30s, ping_atom::value, peer)

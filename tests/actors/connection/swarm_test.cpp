@@ -1,5 +1,6 @@
 // Two canswarm swarms in one process over loopback TCP: dial, identify both
-// ways, ping, streams, refused dials, timeouts and the connection limit.
+// ways, ping, streams, refused dials, timeouts, the connection limit and
+// the supervision of connections (kill, redial, give up).
 
 #include <doctest/doctest.h>
 
@@ -244,6 +245,132 @@ TEST_CASE_FIXTURE(fixture, "disconnect closes both sides with a reason") {
   CHECK(peers(b).empty());
   stop_node(self, a);
   stop_node(self, b);
+}
+
+TEST_CASE("redial delays start at 100 ms, double and stop at the cap") {
+  CHECK(redial_delay(0) == redial_initial_backoff);
+  CHECK(redial_delay(1) == 100ms);
+  CHECK(redial_delay(2) == 200ms);
+  CHECK(redial_delay(3) == 400ms);
+  CHECK(redial_delay(6) == 3200ms);
+  CHECK(redial_delay(7) == redial_max_backoff);
+  CHECK(redial_delay(1000) == redial_max_backoff);
+}
+
+namespace {
+
+/// The supervision entry of `peer`, or nullptr.
+const peer_connection_info*
+entry_of(const std::vector<peer_connection_info>& xs, const peer_id& peer) {
+  for (auto& x : xs)
+    if (x.peer == peer)
+      return &x;
+  return nullptr;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a killed outbound connection is redialled and "
+                           "its restart counted") {
+  auto a = start_node(sys, self);
+  auto b = start_node(sys, self);
+  REQUIRE(dial(a, dial_request{{}, {b.dial_addr()}, 5s}).ok());
+  auto before = peer_conns(a);
+  REQUIRE(before.size() == 1);
+  CHECK(before[0].state == "running");
+  CHECK(before[0].restarts == 0);
+  CHECK(before[0].actor_id != 0);
+
+  // An unknown peer is a specific error, and nothing dies.
+  auto stranger = peer_id::from_public_key(
+    identity::private_key::generate_ed25519().public_key());
+  auto none = kill_peer(a, stranger);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().code == errc::not_found);
+  CHECK(none.error().message.find(stranger.to_string()) != std::string::npos);
+
+  auto killed = kill_peer(a, b.id);
+  REQUIRE_MESSAGE(killed.ok(), killed.error().describe());
+  REQUIRE(killed->size() == 1);
+  CHECK((*killed)[0] == before[0].conn);
+
+  // Back up through a new connection, one restart, one death.
+  const peer_connection_info* e = nullptr;
+  std::vector<peer_connection_info> now;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(50ms)) {
+    now = peer_conns(a);
+    e = entry_of(now, b.id);
+    if (e != nullptr && e->state == "running" && e->conn != before[0].conn)
+      break;
+  }
+  REQUIRE(e != nullptr);
+  CHECK(e->state == "running");
+  CHECK(e->conn != before[0].conn);
+  CHECK(e->dir == connection::direction::outbound);
+  CHECK(e->restarts == 1);
+  CHECK(e->deaths == 1);
+  CHECK(e->last_death.find("kill") != std::string::npos);
+  CHECK(e->actor_id != before[0].actor_id);
+  auto rtt = ping(a, b.id);
+  CHECK_MESSAGE(rtt.ok(), rtt.error().describe());
+  CHECK(status(a).find("1 connection deaths, 1 peer restarts")
+        != std::string::npos);
+
+  // B's side of it is inbound: its death is counted, the redial left to A,
+  // which saw a normal close and does not redial either.
+  auto b_killed = kill_peer(b, a.id);
+  REQUIRE_MESSAGE(b_killed.ok(), b_killed.error().describe());
+  for (auto until = std::chrono::steady_clock::now() + 5s;
+       std::chrono::steady_clock::now() < until
+       && !(peers(a).empty() && peers(b).empty());)
+    std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(1s); // Several redial backoffs.
+  CHECK(peers(a).empty());
+  CHECK(peers(b).empty());
+  CHECK(peer_conns(b).empty());
+  CHECK(status(b).find("1 connection deaths, 0 peer restarts")
+        != std::string::npos);
+  CHECK(status(a).find("1 connection deaths, 1 peer restarts")
+        != std::string::npos);
+  stop_node(self, a);
+  stop_node(self, b);
+}
+
+TEST_CASE_FIXTURE(fixture, "a peer that cannot be redialled is given up "
+                           "after the last attempt") {
+  auto a = start_node(sys, self);
+  auto b = start_node(sys, self);
+  REQUIRE(dial(a, dial_request{{}, {b.dial_addr()}, 5s}).ok());
+  // B stops listening; the connection itself stays.
+  self->send_exit(b.transport, caf::exit_reason::user_shutdown);
+  std::this_thread::sleep_for(200ms);
+  REQUIRE(peers(a).size() == 1);
+  REQUIRE(kill_peer(a, b.id).ok());
+  // While it redials, the peer shows as restarting without a connection.
+  bool seen_restarting = false;
+  const peer_connection_info* e = nullptr;
+  std::vector<peer_connection_info> now;
+  for (auto until = std::chrono::steady_clock::now() + 15s;
+       std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(50ms)) {
+    now = peer_conns(a);
+    e = entry_of(now, b.id);
+    seen_restarting |= e != nullptr && e->state == "restarting";
+    if (e != nullptr && e->state == "failed")
+      break;
+  }
+  CHECK(seen_restarting);
+  REQUIRE(e != nullptr);
+  CHECK(e->state == "failed");
+  CHECK(e->conn.value == 0);
+  CHECK(e->restarts == 1);
+  CHECK(e->remote_addr.to_string() == b.listen[0]);
+  CHECK(peers(a).empty());
+  self->send_exit(b.swarm, caf::exit_reason::user_shutdown);
+  self->send_exit(a.swarm, caf::exit_reason::user_shutdown);
+  self->send_exit(a.transport, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("the dialer accepts ip and dns TCP addresses and no others") {

@@ -36,6 +36,12 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 /// Replaces the listen addresses announced in Identify.
 using listen_addrs_atom = caf::atom_constant<caf::atom("listenaddr")>;
 
+/// Kills a peer's connection actors (fault injection, as a crash would).
+using kill_peer_atom = caf::atom_constant<caf::atom("killpeer")>;
+
+/// Lists connections and supervised peers with their restart counts.
+using peer_conns_atom = caf::atom_constant<caf::atom("peerconns")>;
+
 // -- stream owner -> peer connection ------------------------------------------
 
 /// Writes bytes on a stream (answered once the muxer accepted them all).
@@ -67,5 +73,8 @@ using tick_atom = caf::atom_constant<caf::atom("conntick")>;
 
 /// A dial's deadline.
 using dial_timeout_atom = caf::atom_constant<caf::atom("dialtmo")>;
+
+/// The backoff before redialling a peer whose connection died passed.
+using redial_atom = caf::atom_constant<caf::atom("redial")>;
 
 } // namespace canswarm

@@ -80,6 +80,12 @@ using swarm_actor = component_actor::extend<
   caf::reacts_to<subscribe_atom, connection_event_actor>,
   // Replaces the listen addresses announced in Identify.
   caf::reacts_to<listen_addrs_atom, std::vector<multiaddr>>,
+  // Kills every connection actor of a peer with exit reason kill (fault
+  // injection: an abnormal death, as a crash); returns the killed ones.
+  caf::replies_to<kill_peer_atom, peer_id>::with<std::vector<conn_id>>,
+  // Lists the live connections and the peers being redialled (or given up)
+  // with their restart and death counts.
+  caf::replies_to<peer_conns_atom>::with<std::vector<peer_connection_info>>,
   // Internal: a connection asks for admission and its settings.
   caf::replies_to<admit_atom, admission_request>::with<admission>,
   // Internal: a connection finished its upgrade.
@@ -91,6 +97,8 @@ using swarm_actor = component_actor::extend<
   // Internal: a dial worker connected (or failed).
   caf::reacts_to<dial_outcome>,
   // Internal: a dial's deadline passed.
-  caf::reacts_to<dial_timeout_atom, request_id>>;
+  caf::reacts_to<dial_timeout_atom, request_id>,
+  // Internal: the backoff before redialling a peer passed.
+  caf::reacts_to<redial_atom, peer_id>>;
 
 } // namespace canswarm

@@ -217,6 +217,29 @@ typename Inspector::result_type inspect(Inspector& f, peer_entry& x) {
            x.dir);
 }
 
+/// One entry of the swarm's supervision view (peer_conns_atom): a live
+/// connection (state "running"), or a peer without one whose outbound
+/// connection died abnormally and is being redialled ("restarting", conn 0)
+/// or was given up ("failed"). The counts are per peer.
+struct peer_connection_info {
+  peer_id peer;
+  conn_id conn;
+  multiaddr remote_addr;
+  connection::direction dir = connection::direction::outbound;
+  std::string state;
+  std::uint64_t actor_id = 0; ///< The connection actor (0: none).
+  std::uint64_t restarts = 0; ///< Redials after an abnormal death.
+  std::uint64_t deaths = 0; ///< Connection actors that died abnormally.
+  std::string last_death; ///< Why the last one died.
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_connection_info& x) {
+  return f(caf::meta::type_name("peer_connection_info"), x.peer, x.conn,
+           x.remote_addr, x.dir, x.state, x.actor_id, x.restarts, x.deaths,
+           x.last_death);
+}
+
 /// What Identify told us about a peer.
 struct peer_info {
   peer_id peer;

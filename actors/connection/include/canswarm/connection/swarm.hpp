@@ -19,6 +19,19 @@
 // - Events: subscribers receive connection_event on every up / down, and
 //   a down event with an empty peer id for a connection that failed before
 //   its upgrade finished.
+// - Supervision: a connection actor that terminates without reporting its
+//   close (connection_down) died abnormally: killed (kill_peer_atom, the
+//   inspector's fault injection) or crashed. A normal close by either side
+//   and an idle close are reported, so they are no death. For an upgraded
+//   outbound connection the swarm redials the address it used, with the
+//   peer id it authenticated, after redial_delay(1), then redial_delay(2)
+//   ... for at most max_redial_attempts attempts; each death that starts
+//   a redial is a restart of that peer, limited by a restart_policy
+//   (max_peer_restarts within peer_restart_period, then the swarm gives the
+//   peer up). Inbound connections are left to the remote to redial (it
+//   knows where it dialled us; we only know its ephemeral source port).
+//   Deaths and restarts are logged at INFO and counted per peer
+//   (peer_conns_atom, shown by the inspector).
 //
 // Shutdown: on an exit message the swarm asks every connection to close and
 // terminates; connections log their own close.
@@ -59,6 +72,32 @@ inline constexpr std::size_t max_handlers = 128;
 
 /// Peers with a disconnect request waiting for their connections to close.
 inline constexpr std::size_t max_pending_disconnects = 1024;
+
+/// Backoff before the first redial of a peer whose outbound connection died
+/// (doubling with each failed attempt): quick enough that a crash costs
+/// little, long enough not to hammer a peer that is going away.
+inline constexpr caf::timespan redial_initial_backoff = std::chrono::
+  milliseconds{100};
+
+/// Longest backoff between two redial attempts.
+inline constexpr caf::timespan redial_max_backoff = std::chrono::seconds{5};
+
+/// Redial attempts after one death before the peer is given up (100 ms,
+/// 200 ms, 400 ms, 800 ms, 1.6 s: about 3 s plus the dial times).
+inline constexpr std::uint32_t max_redial_attempts = 5;
+
+/// Restarts of one peer within peer_restart_period; one more death gives
+/// the peer up (a connection that keeps crashing is not redialled forever).
+inline constexpr std::size_t max_peer_restarts = 5;
+inline constexpr caf::timespan peer_restart_period = std::chrono::seconds{60};
+
+/// Peers whose connection deaths the swarm remembers (an entry of a peer
+/// with no redial in progress is evicted first).
+inline constexpr std::size_t max_supervised_peers = 1024;
+
+/// Backoff before redial attempt `attempt` (1-based): redial_initial_backoff
+/// doubled attempt - 1 times, at most redial_max_backoff.
+caf::timespan redial_delay(std::uint32_t attempt);
 
 /// The swarm instance the listener's factory hands inbound connections to
 /// (updated by swarm_spawner on every (re)start; thread-safe).
@@ -113,6 +152,20 @@ struct swarm_connection {
   bool up = false;
 };
 
+/// What the swarm knows about one peer's connection deaths.
+struct peer_supervision {
+  /// Bounds the restarts (max_peer_restarts within peer_restart_period).
+  supervision::restart_policy policy{
+    supervision::policy_config{supervision::strategy::one_for_one,
+                               max_peer_restarts, peer_restart_period}};
+  multiaddr redial_addr; ///< Address of the dead outbound connection.
+  std::uint32_t attempt = 0; ///< Redial attempt in progress (0: none).
+  bool gave_up = false; ///< No (more) redials after the last death.
+  std::uint64_t restarts = 0; ///< Redials started after a death.
+  std::uint64_t deaths = 0; ///< Connection actors that died abnormally.
+  std::string last_death; ///< Why the last one died.
+};
+
 /// A dial in progress.
 struct pending_dial {
   caf::typed_response_promise<peer_id> rp;
@@ -142,15 +195,18 @@ struct swarm_state {
   std::vector<connection_event_actor> subscribers;
   std::map<peer_id, std::vector<caf::typed_response_promise<std::uint64_t>>>
     disconnects;
+  std::map<peer_id, peer_supervision> supervised;
   std::uint64_t refused_inbound = 0;
   std::uint64_t dials_ok = 0;
   std::uint64_t dials_failed = 0;
+  std::uint64_t deaths = 0; ///< Connection actors that died abnormally.
+  std::uint64_t restarts = 0; ///< Peer redials started after a death.
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, swarm_state& x) {
   return f(caf::meta::type_name("swarm_state"), x.self_id, x.refused_inbound,
-           x.dials_ok, x.dials_failed, x.active_dials);
+           x.dials_ok, x.dials_failed, x.active_dials, x.deaths, x.restarts);
 }
 
 /// The swarm's behaviour; `cfg` must be valid.

@@ -68,9 +68,9 @@ constexpr auto known_variables = std::to_array<variable>({
   {"LOG_LEVEL", "INFO",
    "Log verbosity: DEBUG, INFO, WARNING (or WARN) or ERROR, case-insensitive."},
   {"LIBP2P_DEBUG", "false",
-   "Log every libp2p protocol event (boolean): stream opens, negotiation "
-   "and frame detail, written at DEBUG whatever LOG_LEVEL is; set "
-   "LOG_LEVEL=DEBUG too for the connection and pub/sub debug events."},
+   "Log libp2p protocol detail (boolean): stream opens, GO_AWAY and other "
+   "per-connection protocol events, written at DEBUG whatever LOG_LEVEL is; "
+   "set LOG_LEVEL=DEBUG too for the connection and pub/sub debug events."},
   {"LOG_FORMAT", "text",
    "Shape of the log lines on stderr: text (one readable line per entry) or "
    "json (one JSON object per line with ts, level, component, peer_id, msg; "

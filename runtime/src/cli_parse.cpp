@@ -89,8 +89,8 @@ constexpr std::array<option_spec, 24> specs{{
   {"--watch", "SECONDS", "", false, bit(command::inspect),
    "print the tree again every SECONDS until interrupted"},
   {"--kill", "ACTOR", "", false, bit(command::inspect),
-   "fault injection: kill a component (e.g. bus, nats, pubsub) or "
-   "topic:<topic> first; its supervisor restarts it"},
+   "fault injection: kill a component (e.g. bus, nats, pubsub), "
+   "topic:<topic> or peer:<peer id> first; its supervisor restarts it"},
   {"--help", "", "", false, all_cmds | tool_cmds, "show this help"},
 }};
 
@@ -317,7 +317,10 @@ std::string help_text(command cmd) {
               "actor id and state summary; the pub/sub service's topic "
               "actors\n(mesh, fanout, subscribers) and the swarm's peer "
               "connections below them.\n--kill (loopback control API only) "
-              "kills one actor first, so the restart\nshows. "
+              "kills one actor first, so the restart\nshows: a root "
+              "component by name, a topic actor (topic:<topic>) or a\npeer's "
+              "connection actors (peer:<peer id>; the swarm redials a peer it "
+              "had\ndialled, each peer line shows its restart count). "
               "Required: --control.\n\n";
       break;
     case command::none: break;

@@ -1,9 +1,10 @@
 // `canswarm inspect` against real nodes: node A (mode 2: P2P primary, NATS
 // fallback, a real nats-server) with three peers and two subscribed topics
 // shows its supervisor tree with every subsystem, its topic actors and its
-// peer connections; killing a topic actor and the NATS bridge through the
-// inspector makes their supervisors restart them (restart counts visible)
-// and envelopes keep being delivered afterwards.
+// peer connections; killing a topic actor, the NATS bridge and a peer
+// connection (A dialled that peer: B is its bootstrap node) through the
+// inspector makes their supervisors restart them (restart counts visible;
+// the swarm redials B) and envelopes keep being delivered afterwards.
 
 #include <doctest/doctest.h>
 
@@ -43,6 +44,14 @@ std::uint64_t restarts_of(const std::string& doc, const std::string& name) {
   return std::stoull(m[1].str());
 }
 
+/// The bus's count of envelopes received over P2P in `canswarm stats`.
+std::uint64_t p2p_received(const std::string& stats) {
+  std::smatch m;
+  std::regex re{"\"received\":\\{\"total\":[0-9]+,\"p2p\":([0-9]+)"};
+  REQUIRE_MESSAGE(std::regex_search(stats, m, re), stats);
+  return std::stoull(m[1].str());
+}
+
 } // namespace
 
 TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
@@ -54,12 +63,16 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
                                          {"NATS_URL", nats.url()},
                                          {"NATS_FALLBACK", "true"},
                                          {"P2P_METRICS_ADDR", "127.0.0.1:0"}};
-  test::control_node a{env};
-  auto bootstrap = a.b.addrs.at(0);
+  // B first: A dials it (its bootstrap node), so A's connection to B is
+  // outbound and A's swarm redials B when that connection dies. C and D
+  // dial A.
   auto peer_env = env;
-  peer_env["P2P_BOOTSTRAP_NODES"] = bootstrap;
   peer_env.erase("P2P_METRICS_ADDR");
   test::control_node b{peer_env};
+  auto a_env = env;
+  a_env["P2P_BOOTSTRAP_NODES"] = b.b.addrs.at(0);
+  test::control_node a{a_env};
+  peer_env["P2P_BOOTSTRAP_NODES"] = a.b.addrs.at(0);
   test::control_node c{peer_env};
   test::control_node d{peer_env};
 
@@ -80,7 +93,7 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
   test::child_process sub_propose{
     {test::canswarm_binary(),
      {"subscribe", "--control", a.control.to_string(), "--thread", thread,
-      "--kind", "PROPOSE", "--timeout", "60"},
+      "--kind", "PROPOSE", "--timeout", "120"},
      {},
      false,
      dir}};
@@ -111,10 +124,16 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
     CHECK_MESSAGE(obj.find("\"restarts\":0") != obj.npos, name);
   }
   CHECK(node_json(doc, "bus").find("mode p2p-primary") != std::string::npos);
-  for (auto* n : {&b, &c, &d})
+  for (auto* n : {&b, &c, &d}) {
     CHECK(
       doc.find("\"name\":\"peer:" + n->b.id + "\",\"role\":\"peer-connection\"")
       != std::string::npos);
+    CHECK(restarts_of(doc, "peer:" + n->b.id) == 0);
+  }
+  CHECK(node_json(doc, "peer:" + b.b.id).find(" outbound ")
+        != std::string::npos);
+  CHECK(node_json(doc, "peer:" + c.b.id).find(" inbound ")
+        != std::string::npos);
   CHECK(node_json(doc, "topic:" + need).find("\"role\":\"topic-mesh\"")
         != std::string::npos);
   CHECK(restarts_of(doc, "topic:" + need) == 0);
@@ -163,6 +182,61 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
   CHECK_MESSAGE(sub_need.read_line(15s), sub_need.stderr_text());
   CHECK(sub_need.wait(10s) == std::optional<int>{0});
 
+  // Kill A's connection to B: the swarm redials B (a restart of that
+  // peer), and B's envelopes reach A across the new connection.
+  auto stats_a = [&] {
+    auto r = run_tool({"stats", "--control", a.control.to_string()}, dir);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return r.out;
+  };
+  auto peer_b = "peer:" + b.b.id;
+  auto before = node_json(doc, peer_b);
+  auto k3 = run_tool({"inspect", "--control", a.control.to_string(), "--json",
+                      "--kill", peer_b},
+                     dir);
+  REQUIRE_MESSAGE(k3.exit_code == 0, k3.err);
+  std::string obj;
+  until = std::chrono::steady_clock::now() + 20s;
+  for (;;) {
+    auto r = run_tool({"inspect", "--control", a.control.to_string(), "--json"},
+                      dir);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    doc = r.out;
+    obj = node_json(doc, peer_b);
+    if ((obj.find("\"state\":\"running\"") != obj.npos
+         && obj.find("\"restarts\":1") != obj.npos)
+        || std::chrono::steady_clock::now() > until)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  INFO(doc);
+  CHECK(obj.find("\"state\":\"running\"") != obj.npos);
+  CHECK(restarts_of(doc, peer_b) == 1);
+  CHECK(obj.find(" outbound ") != obj.npos);
+  CHECK(obj.find("1 connection death") != obj.npos);
+  CHECK(obj != before); // A new connection (number, actor id).
+  CHECK(restarts_of(doc, "peer:" + c.b.id) == 0);
+  CHECK(restarts_of(doc, "peer:" + d.b.id) == 0);
+  CHECK(restarts_of(doc, "swarm") == 0); // The swarm itself lives on.
+  auto tree = run_tool({"inspect", "--control", a.control.to_string()}, dir);
+  REQUIRE(tree.exit_code == 0);
+  CHECK(tree.out.find(peer_b + " (peer-connection) running, 1 restart")
+        != std::string::npos);
+
+  // B's subscriptions view of A is rebuilt on the new connection.
+  std::this_thread::sleep_for(1s);
+  auto p2p_before = p2p_received(stats_a());
+  auto proposal = run_tool({"publish", "--control", b.control.to_string(),
+                            "--key", key, "--thread", thread, "--kind",
+                            "PROPOSE", "--lamport", "4"},
+                           dir);
+  REQUIRE_MESSAGE(proposal.exit_code == 0, proposal.err);
+  auto line = sub_propose.read_line(15s);
+  REQUIRE_MESSAGE(line, sub_propose.stderr_text());
+  CHECK(line->find("\"kind\":\"PROPOSE\"") != std::string::npos);
+  // Over P2P, i.e. across the redialled connection (B has no other peer).
+  CHECK(p2p_received(stats_a()) > p2p_before);
+
   // Bad kill targets get a specific error.
   auto bad = run_tool({"inspect", "--control", a.control.to_string(), "--kill",
                        "no-such-actor"},
@@ -175,4 +249,17 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
                         dir);
   CHECK(worse.exit_code != 0);
   CHECK(worse.err.find("expected a component name") != std::string::npos);
+  auto not_peer = run_tool({"inspect", "--control", a.control.to_string(),
+                            "--kill", "peer:not-a-peer-id"},
+                           dir);
+  CHECK(not_peer.exit_code != 0);
+  CHECK(not_peer.err.find("not a peer id") != std::string::npos);
+  auto agent = run_tool({"peer-id", "--key-file", key}, dir);
+  REQUIRE(agent.exit_code == 0);
+  auto stranger = agent.out.substr(0, agent.out.find_first_of("\r\n"));
+  auto unknown = run_tool({"inspect", "--control", a.control.to_string(),
+                           "--kill", "peer:" + stranger},
+                          dir);
+  CHECK(unknown.exit_code != 0);
+  CHECK(unknown.err.find("not connected to " + stranger) != std::string::npos);
 }

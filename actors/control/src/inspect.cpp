@@ -1,8 +1,9 @@
 // CANSWARM_INSPECT (canswarm extension, inspect.hpp): the control connection
 // asks the root supervisor for its children, each running child for its
 // status, the pub/sub service for its topic actors and the swarm for its
-// connections, and answers the tree as JSON or text. With a kill target it
-// first kills that actor (loopback / unix control API only).
+// connections (with the peers' restart counts), and answers the tree as
+// JSON or text. With a kill target it first kills that actor (loopback /
+// unix control API only).
 
 #include <memory>
 
@@ -86,29 +87,40 @@ void add_topics(const collection_ptr& c, std::size_t index) {
       [c](caf::error&) { c->done(); });
 }
 
+/// The one-line summary of a peer connection entry.
+std::string peer_summary(const peer_connection_info& e) {
+  auto text = e.conn.value != 0
+                ? fmt::format("connection #{} {} {}", e.conn.value,
+                              connection::to_string(e.dir),
+                              e.remote_addr.to_string())
+                : fmt::format("no connection, {} {}",
+                              e.state == "restarting" ? "redialling"
+                                                      : "gave up redialling",
+                              e.remote_addr.to_string());
+  if (e.deaths > 0)
+    text += fmt::format(", {} connection death{} (last: {})", e.deaths,
+                        e.deaths == 1 ? "" : "s", e.last_death);
+  return text;
+}
+
 /// Adds the peer connections under the swarm child.
 void add_peers(const collection_ptr& c, std::size_t index) {
   auto& swarm = c->self->state.ctx.swarm;
   if (!swarm)
     return;
   ++c->pending;
-  c->self->request(swarm, inspect_timeout, peers_atom::value)
+  c->self->request(swarm, inspect_timeout, peer_conns_atom::value)
     .then(
-      [c, index](std::vector<peer_entry>& conns) {
+      [c, index](std::vector<peer_connection_info>& conns) {
         auto& node = c->root.children[index];
         for (auto& e : conns)
-          node.children.push_back(
-            inspect_node{"peer:" + e.peer.to_string(),
-                         "peer-connection",
-                         "running",
-                         0,
-                         0,
-                         fmt::format("connection #{} {} {}", e.conn.value,
-                                     e.dir == connection::direction::inbound
-                                       ? "inbound"
-                                       : "outbound",
-                                     e.remote_addr.to_string()),
-                         {}});
+          node.children.push_back(inspect_node{"peer:" + e.peer.to_string(),
+                                               "peer-connection",
+                                               e.state,
+                                               e.restarts,
+                                               e.actor_id,
+                                               peer_summary(e),
+                                               {}});
         c->done();
       },
       [c](caf::error&) { c->done(); });
@@ -179,11 +191,46 @@ void collect(const collection_ptr& c, const supervisor_actor& root) {
       });
 }
 
+/// Kills the connection actor(s) of a peer (the swarm redials a peer it
+/// dialled), then reads the tree.
+void kill_peer_then_collect(const collection_ptr& c,
+                            const supervisor_actor& root,
+                            const kill_target& target) {
+  auto self = c->self;
+  auto& swarm = self->state.ctx.swarm;
+  auto peer = peer_id::parse(target.name); // Checked by parse_kill_target.
+  if (!swarm || !peer) {
+    finish_request(self, p2pd::error_response(
+                           !swarm ? "CANSWARM_INSPECT: the swarm is not running"
+                                  : "CANSWARM_INSPECT: not a peer id"));
+    return;
+  }
+  self->request(swarm, inspect_timeout, kill_peer_atom::value, *peer)
+    .then(
+      [c, root, name = target.name,
+       number = self->state.ctx.number](std::vector<conn_id>& killed) {
+        log::warning(component,
+                     "control connection #{}: inspector killed {} connection "
+                     "actor(s) of peer {} (fault injection)",
+                     number, killed.size(), name);
+        collect(c, root);
+      },
+      [c](caf::error& err) {
+        auto why = from_caf_error(c->self->system(), err);
+        finish_request(c->self, p2pd::error_response("CANSWARM_INSPECT: "
+                                                     + why.message));
+      });
+}
+
 /// Kills `target` (then reads the tree), or answers why it cannot.
 void kill_then_collect(const collection_ptr& c, const supervisor_actor& root,
                        const kill_target& target) {
   auto self = c->self;
   auto number = self->state.ctx.number;
+  if (target.what == kill_target::kind::peer) {
+    kill_peer_then_collect(c, root, target);
+    return;
+  }
   if (target.what == kill_target::kind::root_child) {
     self->request(root, inspect_timeout, children_atom::value, target.name)
       .then(

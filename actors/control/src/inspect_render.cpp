@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "canswarm/identity/peer_id.hpp"
 #include "canswarm/json.hpp"
 
 namespace canswarm::control {
@@ -59,6 +60,21 @@ std::string inspect_text(const inspect_node& root) {
 bool parse_kill_target(const std::string& text, kill_target& out,
                        std::string& error) {
   constexpr std::string_view topic_prefix = "topic:";
+  constexpr std::string_view peer_prefix = "peer:";
+  if (text.rfind(peer_prefix, 0) == 0) {
+    out.what = kill_target::kind::peer;
+    out.name = text.substr(peer_prefix.size());
+    if (out.name.empty()) {
+      error = "kill target \"peer:\" names no peer";
+      return false;
+    }
+    if (auto id = peer_id::parse(out.name); !id) {
+      error = fmt::format("kill target {}: not a peer id ({})",
+                          json_string(text), id.error().message);
+      return false;
+    }
+    return true;
+  }
   if (text.rfind(topic_prefix, 0) == 0) {
     out.what = kill_target::kind::topic;
     out.name = text.substr(topic_prefix.size());
@@ -69,15 +85,16 @@ bool parse_kill_target(const std::string& text, kill_target& out,
     return true;
   }
   if (text.empty() || text.size() > 64) {
-    error = "kill target: expected a component name (1..64 characters) or "
-            "topic:<topic>";
+    error = "kill target: expected a component name (1..64 characters), "
+            "topic:<topic> or peer:<peer id>";
     return false;
   }
   for (char c : text)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
           || c == '-')) {
       error = fmt::format("kill target {}: expected a component name "
-                          "(a-z, 0-9, '_', '-') or topic:<topic>",
+                          "(a-z, 0-9, '_', '-'), topic:<topic> or "
+                          "peer:<peer id>",
                           json_string(text));
       return false;
     }

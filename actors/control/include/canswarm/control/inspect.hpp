@@ -9,10 +9,16 @@
 //
 // Fault injection: `kill` names an actor to kill with exit reason `kill`
 // before the tree is read: a child of the root by name (e.g. "bus",
-// "nats", "pubsub"), or "topic:<topic>" for a topic actor. Its supervisor
-// (the root, or the pub/sub service for topic actors) restarts it; the
-// restart count shows it. Only on a control API bound to loopback or a
-// unix socket.
+// "nats", "pubsub"), "topic:<topic>" for a topic actor, or
+// "peer:<peer id>" for the connection actor(s) of a peer. Its supervisor
+// (the root, the pub/sub service for topic actors, the swarm for peer
+// connections: it redials a peer it had dialled) restarts it; the restart
+// count shows it. Only on a control API bound to loopback or a unix socket.
+//
+// Peer connections appear as "peer:<peer id>" (role peer-connection) with
+// state "running", or, while the swarm redials a peer whose outbound
+// connection died, "restarting" ("failed" once it gave up), and the peer's
+// restart count.
 
 #include <cstdint>
 #include <string>
@@ -40,12 +46,12 @@ std::string inspect_text(const inspect_node& root);
 
 /// Where a kill target points.
 struct kill_target {
-  enum class kind { root_child, topic } what = kind::root_child;
-  std::string name; ///< Child name or topic.
+  enum class kind { root_child, topic, peer } what = kind::root_child;
+  std::string name; ///< Child name, topic or peer id (base58btc).
 };
 
-/// Parses a kill target: a child name ([a-z0-9_-], 1..64) or
-/// "topic:<topic>"; errors say what is expected.
+/// Parses a kill target: a child name ([a-z0-9_-], 1..64), "topic:<topic>"
+/// or "peer:<peer id>" (a valid peer id); errors say what is expected.
 bool parse_kill_target(const std::string& text, kill_target& out,
                        std::string& error);
 

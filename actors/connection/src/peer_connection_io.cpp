@@ -5,6 +5,7 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/io/broker.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <fmt/format.h>
 
@@ -52,8 +53,15 @@ void pc_arm_timer(pc_self self) {
   st.timer_at = t;
   auto delay = std::max(t - pc_now(), duration::zero());
   // Round up to whole microseconds so the tick never fires early.
-  self->delayed_send(self, std::chrono::ceil<std::chrono::microseconds>(delay),
-                     tick_atom::value);
+  // Anonymous: a broker's mailbox stays open after it quits (CAF 0.17's
+  // abstract_broker::cleanup skips the mailbox drain scheduled actors do),
+  // so a tick that arrives then is never freed; sent by `self`, it would
+  // hold a strong reference to the broker in the broker's own mailbox, a
+  // cycle that leaks the connection and whatever else its mailbox holds
+  // (LeakSanitizer in actors_connection_bad_input).
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
+                         std::chrono::ceil<std::chrono::microseconds>(delay),
+                         tick_atom::value);
 }
 
 component_status pc_status(pc_self self) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <random>
 #include <regex>
 #include <string>
@@ -58,9 +59,11 @@ bytes random_bytes(std::size_t n) {
   return out;
 }
 
-/// start_node with the write-stall limit of inbound connections set.
+/// start_node with the write-stall limit and the connection timeout of
+/// inbound connections set.
 test_node start_target(caf::actor_system& sys, caf::scoped_actor& self,
-                       duration write_stall = write_stall_limit) {
+                       duration write_stall = write_stall_limit,
+                       caf::timespan timeout = 10s) {
   test_node n;
   n.key = std::make_shared<const identity::private_key>(
     identity::private_key::generate_ed25519());
@@ -68,12 +71,12 @@ test_node start_target(caf::actor_system& sys, caf::scoped_actor& self,
   auto locator = std::make_shared<swarm_locator>();
   swarm_config sc;
   sc.key = n.key;
-  sc.connection_timeout = 10s;
+  sc.connection_timeout = timeout;
   sc.locator = locator;
   n.swarm = spawn_swarm(sys, sc).value();
   listener_config lc;
   lc.listen_addrs = {multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
-  lc.factory = inbound_connection_factory(locator, n.key, 10s, write_stall);
+  lc.factory = inbound_connection_factory(locator, n.key, timeout, write_stall);
   n.transport = caf::actor_cast<transport_actor>(listener_spawner(lc)(sys));
   self->request(n.transport, 5s, addresses_atom::value)
     .receive([&](std::vector<std::string>& xs) { n.listen = std::move(xs); },
@@ -95,9 +98,10 @@ struct scene {
   std::optional<raw_peer> bad;
   std::string bad_label; ///< "tcp/<attacker port> " in the log label.
 
-  explicit scene(fixture& fx, duration write_stall = write_stall_limit)
+  explicit scene(fixture& fx, duration write_stall = write_stall_limit,
+                 caf::timespan timeout = 10s)
       : f(fx),
-        target(start_target(f.sys, f.self, write_stall)),
+        target(start_target(f.sys, f.self, write_stall, timeout)),
         good(start_node(f.sys, f.self)) {
     auto id = f.dial(good, dial_request{{}, {target.dial_addr()}, 5s});
     CHECK_MESSAGE(id.ok(), id.error().describe());
@@ -147,6 +151,15 @@ struct scene {
 header frame(frame_type type, std::uint16_t flags, std::uint32_t stream,
              std::uint32_t length) {
   return header{yamux::protocol_version, type, flags, stream, length};
+}
+
+/// The number before `suffix` in `text` (0 if absent).
+std::uint64_t number_before(const std::string& text,
+                            const std::string& suffix) {
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex{"(\\d+) " + suffix}))
+    return std::stoull(m[1].str());
+  return 0;
 }
 
 } // namespace
@@ -356,6 +369,88 @@ TEST_CASE_FIXTURE(fixture, "a peer that keeps opening streams over the "
   s.expect_closed_with({"yamux", "max_refused_streams 64 exceeded"});
 }
 
+// -- a closed connection is freed -------------------------------------------
+
+namespace {
+
+/// Keeps the connection of the first `protocol` stream opened to it as a
+/// weak address (it must not keep the connection alive). (stats_atom) ->
+/// actor_addr, invalid before such a stream opened.
+caf::behavior connection_recorder(caf::event_based_actor*,
+                                  std::string protocol) {
+  auto conn = std::make_shared<caf::actor_addr>();
+  return {
+    [conn, protocol](stream_opened& x) {
+      if (!*conn && x.ref.protocol == protocol)
+        *conn = caf::actor_cast<caf::actor_addr>(x.ref.connection);
+    },
+    [](stream_data&) {},
+    [](stream_closed&) {},
+    [](stream_reset&) {},
+    [conn](stats_atom) { return *conn; },
+  };
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a closed connection is freed once its pending "
+                           "timer fires") {
+  // A CAF 0.17 broker's mailbox stays open after it quits, so the timer
+  // tick a connection armed for its connection timeout lands there after
+  // the close. A tick sent by the connection itself held a strong reference
+  // to it from its own mailbox: the connection (and what its mailbox held,
+  // such as the swarm's close request) was never freed (LeakSanitizer).
+  // Here the tick is due 2 s after the connect; the connection closes long
+  // before, and must be gone once the tick has fired.
+  constexpr auto timeout = 2s;
+  scene s{*this, write_stall_limit, timeout};
+  const std::string probe = "/canswarm/probe/1.0.0";
+  auto recorder = sys.spawn(connection_recorder, probe);
+  set_handler(s.target, probe, recorder);
+  auto connected = std::chrono::steady_clock::now();
+  s.connect();
+  s.bad->upgrade(s.target.id);
+  // Stream 1 with the probe protocol: the recorder learns the connection.
+  s.bad->send_frame(frame(frame_type::window_update, yamux::flag_syn, 1, 0));
+  multistream::dialer d{{probe}};
+  auto proposal = d.take_output();
+  s.bad->send_frame(frame(frame_type::data, 0, 1,
+                          static_cast<std::uint32_t>(proposal.size())),
+                    proposal);
+  caf::actor_addr conn;
+  for (int i = 0; i < 100 && !conn; ++i) {
+    self->request(recorder, 5s, stats_atom::value)
+      .receive([&](caf::actor_addr& x) { conn = std::move(x); },
+               [&](caf::error& err) { FAIL(sys.render(err)); });
+    if (!conn)
+      std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE_MESSAGE(conn, "no stream reached the recorder");
+  CHECK(caf::actor_cast<caf::strong_actor_ptr>(conn) != nullptr);
+  // Closed at once (an unknown frame type) ...
+  bytes raw{0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  s.bad->send_secure(raw);
+  s.expect_closed_with({"yamux", "unknown yamux frame type 0x07"});
+  REQUIRE(std::chrono::steady_clock::now() - connected < timeout);
+  // ... and freed at the latest shortly after the tick is due.
+  bool freed = false;
+  while (!freed
+         && std::chrono::steady_clock::now() - connected < timeout + 3s) {
+    freed = caf::actor_cast<caf::strong_actor_ptr>(conn) == nullptr;
+    if (!freed)
+      std::this_thread::sleep_for(50ms);
+  }
+  auto after = std::chrono::steady_clock::now() - connected;
+  MESSAGE(
+    "connection freed: "
+    << freed << ", "
+    << std::chrono::duration_cast<std::chrono::milliseconds>(after).count()
+    << " ms after the connect");
+  CHECK_MESSAGE(freed, "the closed connection is still referenced "
+                       "(a reference cycle)");
+  self->send_exit(recorder, caf::exit_reason::user_shutdown);
+}
+
 // -- a peer that stops reading ------------------------------------------------
 
 namespace {
@@ -425,15 +520,6 @@ caf::behavior flood_handler(flood_ptr self, std::uint64_t total) {
                                caf::actor_cast<caf::actor_addr>(st.conn));
     },
   };
-}
-
-/// The number before `suffix` in `text` (0 if absent).
-std::uint64_t number_before(const std::string& text,
-                            const std::string& suffix) {
-  std::smatch m;
-  if (std::regex_search(text, m, std::regex{"(\\d+) " + suffix}))
-    return std::stoull(m[1].str());
-  return 0;
 }
 
 /// The third field of /proc/sys/net/ipv4/tcp_wmem: the most the kernel

@@ -285,6 +285,58 @@ TEST_CASE_FIXTURE(fixture, "a first yamux DATA frame over the initial "
                                  "receive window of 262144"});
 }
 
+TEST_CASE_FIXTURE(fixture, "a yamux DATA header announcing 0xFFFFFFFF "
+                           "bytes, then silence, is refused at the header") {
+  // Issue #9: a header announcing a 4 GiB body on an open stream, then
+  // nothing more, the socket left open. The length is over any receive
+  // window, so the session fails at the header: nothing waits for the body
+  // (not the ping timeout, not the connection timeout) and nothing is
+  // allocated for it.
+  struct debug_level {
+    log::level saved = log::global().threshold();
+    debug_level() {
+      log::global().set_level(log::level::debug); // The close summary.
+    }
+    ~debug_level() {
+      log::global().set_level(saved);
+    }
+  } debug;
+  scene s{*this};
+  s.connect();
+  s.bad->upgrade(s.target.id);
+  // Stream 1 opens legally (an empty SYN) and is acknowledged.
+  s.bad->send_frame(frame(frame_type::window_update, yamux::flag_syn, 1, 0));
+  auto ack = s.bad
+               ->read_frame_until([](const header& h) { return h.stream == 1; },
+                                  3000ms);
+  REQUIRE(ack.has_value());
+  CHECK(ack->has(yamux::flag_ack));
+  // The header alone, then silence.
+  auto start = std::chrono::steady_clock::now();
+  s.bad->send_frame(frame(frame_type::data, 0, 1, 0xffffffffu));
+  CHECK(s.bad->wait_closed(close_wait));
+  auto took = std::chrono::steady_clock::now() - start;
+  MESSAGE("closed "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+          << " ms after the header");
+  // At once: well before the first timer that could end a silent session
+  // (the unanswered RTT ping fails it after ping_timeout, 10 s).
+  CHECK(took < yamux::config{}.ping_timeout / 4);
+  // The close summary (DEBUG): the connection read the upgrade and the
+  // headers, a few hundred bytes, and bridged no stream.
+  auto summary = s.logs.wait_for({s.bad_label, " bytes read in "}, 3000ms);
+  REQUIRE_MESSAGE(!summary.empty(), "no close summary in:\n" << s.logs.dump());
+  MESSAGE("summary: " << summary);
+  auto read = number_before(summary, "bytes read in");
+  CHECK(read > 0);
+  CHECK(read < 16 * 1024);
+  CHECK(summary.find(" 0 streams bridged") != std::string::npos);
+  // The reason names the announced length; honest peers, the one connected
+  // all along and a new one, still open streams (each ping is a new one).
+  s.expect_closed_with({"yamux", "DATA frame of 4294967295 bytes exceeds the "
+                                 "receive window of 262144"});
+}
+
 TEST_CASE_FIXTURE(fixture, "an unknown yamux frame type is refused") {
   scene s{*this};
   s.connect();

@@ -88,6 +88,9 @@ struct pubsub_state {
   time_point scheduled = no_deadline;
   std::uint64_t frames_dropped = 0; ///< Output for peers without a stream.
   std::uint64_t delivered = 0;
+  /// Own publishes per topic: expected and reached peers, summed (at most
+  /// max_pubsub_propagation_topics topics).
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> propagation;
 };
 
 using ps_self = pubsub_actor::stateful_pointer<pubsub_state>;
@@ -654,6 +657,28 @@ pubsub_report make_report(const pubsub_state& st) {
         x.mesh_topics.push_back(topic);
     out.peers.push_back(std::move(x));
   }
+  for (auto& [topic, mesh] : meshes) {
+    pubsub_topic_counters c;
+    c.topic = topic;
+    c.joined = true;
+    c.mesh = mesh.size();
+    if (const auto* t = st.router->topic_state(topic)) {
+      c.delivered = t->counts().delivered;
+      c.duplicates = t->counts().duplicates;
+    }
+    out.topic_counters.push_back(std::move(c));
+  }
+  for (auto& [topic, prop] : st.propagation) {
+    auto i = std::find_if(out.topic_counters.begin(), out.topic_counters.end(),
+                          [&](const auto& c) { return c.topic == topic; });
+    if (i == out.topic_counters.end()) {
+      out.topic_counters.emplace_back();
+      i = std::prev(out.topic_counters.end());
+      i->topic = topic;
+    }
+    i->publish_expected = prop.first;
+    i->publish_reached = prop.second;
+  }
   return out;
 }
 
@@ -759,6 +784,14 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
       auto r = st.router->publish(topic, std::move(data), ps_now());
       if (!r)
         return wrap_error(r.error(), pubsub_error_category);
+      auto prop = st.propagation.find(topic);
+      if (prop == st.propagation.end()
+          && st.propagation.size() < max_pubsub_propagation_topics)
+        prop = st.propagation.try_emplace(topic).first;
+      if (prop != st.propagation.end()) {
+        prop->second.first += r->expected;
+        prop->second.second += r->peers;
+      }
       flush(self);
       schedule(self);
       return static_cast<std::uint64_t>(r->peers);

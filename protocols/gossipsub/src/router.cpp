@@ -325,9 +325,13 @@ result<publish_result> router::publish(const std::string& topic, bytes data,
   }
   if (t)
     t->cache().put(cm);
+  std::size_t queued = 0;
   for (const auto* p : targets)
-    queue_message(*p, peers_.at(*p), cm);
-  return publish_result{cm->id, targets.size()};
+    if (queue_message(*p, peers_.at(*p), cm))
+      ++queued;
+  std::size_t known = tp == topic_peers_.end() ? 0 : tp->second.size();
+  std::size_t expected = cfg_->flood_publish ? known : std::min(known, cfg_->d);
+  return publish_result{cm->id, queued, expected};
 }
 
 // -- output -------------------------------------------------------------------

@@ -157,6 +157,7 @@ bool router::handle_message(const peer_id& source, message&& m,
   auto id = cfg_->id_fn ? cfg_->id_fn(m) : default_message_id(m);
   if (seen_.contains(id, now)) {
     ++stats_.messages_duplicate;
+    ++t->counts().duplicates;
     t->score().duplicate(id, source, now);
     return false;
   }
@@ -232,6 +233,7 @@ void router::finish_validation(const pending& p, validation_result r,
       t->score().accepted(p.msg->id, p.source, now);
       t->cache().put(p.msg);
       ++stats_.messages_delivered;
+      ++t->counts().delivered;
       emit(message_event{p.msg->msg->topic, p.msg->id, p.source, p.msg->msg});
       forward(p.msg, &p.source);
       break;

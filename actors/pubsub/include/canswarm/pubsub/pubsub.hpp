@@ -123,6 +123,32 @@ typename Inspector::result_type inspect(Inspector& f, pubsub_peer_score& x) {
            x.mesh_topics);
 }
 
+/// Most topics whose own-publish propagation counts the service keeps (the
+/// metrics' topic cap; publishes on further topics are not counted).
+inline constexpr std::size_t max_pubsub_propagation_topics = 64;
+
+/// Message counts of one topic (for metrics).
+struct pubsub_topic_counters {
+  std::string topic;
+  bool joined = false; ///< A local topic (else: we only published to it).
+  std::uint64_t mesh = 0; ///< Mesh peers now (joined topics).
+  std::uint64_t delivered = 0; ///< Accepted new messages from peers.
+  std::uint64_t duplicates = 0; ///< Copies of messages already seen.
+  /// Own publishes: the peers each should have reached (every known topic
+  /// peer with flood publish, else up to D), summed ...
+  std::uint64_t publish_expected = 0;
+  /// ... and the peers each was queued for, summed.
+  std::uint64_t publish_reached = 0;
+};
+
+template<class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, pubsub_topic_counters& x) {
+  return f(caf::meta::type_name("pubsub_topic_counters"), x.topic, x.joined,
+           x.mesh, x.delivered, x.duplicates, x.publish_expected,
+           x.publish_reached);
+}
+
 /// The pub/sub service's counters and peers (for stats and inspection).
 struct pubsub_report {
   std::vector<std::string> topics; ///< Local topics.
@@ -137,13 +163,15 @@ struct pubsub_report {
   /// ...; only reasons with a count).
   std::vector<std::pair<std::string, std::uint64_t>> rejected;
   std::vector<pubsub_peer_score> peers; ///< Connected pub/sub peers.
+  /// Per topic: local topics and topics we published to.
+  std::vector<pubsub_topic_counters> topic_counters;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pubsub_report& x) {
   return f(caf::meta::type_name("pubsub_report"), x.topics, x.published,
            x.received, x.delivered, x.duplicates, x.ignored, x.graylisted,
-           x.outbound_dropped, x.rejected, x.peers);
+           x.outbound_dropped, x.rejected, x.peers, x.topic_counters);
 }
 
 /// One local topic's actor, for inspection.

@@ -84,6 +84,11 @@ using validator = std::function<validation_result(const peer_id& source,
 struct publish_result {
   message_id id;
   std::size_t peers = 0; ///< Peers the message was queued for (0 is fine).
+  /// Peers it should have reached: every known topic peer with flood
+  /// publish, else up to D of them. `peers` falls short of it when peers
+  /// score below the publish threshold or their queues are full (the
+  /// propagation metric).
+  std::size_t expected = 0;
 };
 
 /// An encoded frame (uvarint length prefix + RPC) for one peer.

@@ -121,6 +121,20 @@ public:
     return cache_;
   }
 
+  /// Message counts of this topic since it became local (for metrics).
+  struct counters {
+    std::uint64_t delivered = 0; ///< Accepted, new messages.
+    std::uint64_t duplicates = 0; ///< Copies of messages already seen.
+  };
+
+  /// Returns the message counts.
+  counters& counts() {
+    return counts_;
+  }
+  const counters& counts() const {
+    return counts_;
+  }
+
   /// Returns the score counters.
   topic_score& score() {
     return score_;
@@ -147,6 +161,7 @@ private:
   time_point last_publish_{};
   message_cache cache_;
   topic_score score_;
+  counters counts_;
 };
 
 } // namespace canswarm::gossipsub

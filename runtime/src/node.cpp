@@ -260,6 +260,9 @@ bus_config node_bus_config(const config::settings& s,
                                               : bus_transport::nats;
   bc.gate = parts->gate;
   bc.self_locator = parts->bus;
+  bc.observe_latency = [m = parts->metrics](double seconds) {
+    m->observe_publish_to_deliver_latency(seconds);
+  };
   return bc;
 }
 
@@ -306,7 +309,10 @@ root_supervisor_config(const config::settings& s,
     if (!s.metrics_addr.empty())
       cfg.children.push_back(
         {"metrics", "metrics-reporter",
-         metrics_reporter_spawner(parts->metrics, parts->locator),
+         metrics_reporter_spawner(parts->metrics,
+                                  reporter_sources{parts->locator,
+                                                   parts->pubsub, parts->bus,
+                                                   parts->root}),
          default_grace_period});
     if (opts.pubsub) {
       pubsub_config pc;

@@ -197,6 +197,9 @@ void accept_from_network(bus_self self, const std::string& topic,
   ++st.stats.received;
   ++(via == bus_transport::p2p ? st.stats.received_p2p
                                : st.stats.received_nats);
+  if (st.cfg.observe_latency)
+    st.cfg.observe_latency(
+      (static_cast<double>(unix_ns()) - static_cast<double>(env->ts_ns)) / 1e9);
   st.clock.observe(env->lamport);
   deliver(self, topic, *env, wire, from);
 }

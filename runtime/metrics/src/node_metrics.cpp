@@ -65,19 +65,20 @@ void node_metrics::set_connected_peers(std::size_t n) {
   impl_->connected.Set(static_cast<double>(n));
 }
 
-void node_metrics::message_delivered(std::string_view topic) {
+void node_metrics::message_delivered(std::string_view topic, std::uint64_t n) {
   std::lock_guard guard{impl_->mtx};
-  impl_->count(impl_->delivered, topic, "topic");
+  impl_->count(impl_->delivered, topic, "topic", static_cast<double>(n));
 }
 
-void node_metrics::message_duplicated(std::string_view topic) {
+void node_metrics::message_duplicated(std::string_view topic, std::uint64_t n) {
   std::lock_guard guard{impl_->mtx};
-  impl_->count(impl_->duplicated, topic, "topic");
+  impl_->count(impl_->duplicated, topic, "topic", static_cast<double>(n));
 }
 
-void node_metrics::message_rejected(std::string_view reason) {
+void node_metrics::message_rejected(std::string_view reason, std::uint64_t n) {
   std::lock_guard guard{impl_->mtx};
-  impl_->count(impl_->rejected, reason, "reject_reason");
+  impl_->count(impl_->rejected, reason, "reject_reason",
+               static_cast<double>(n));
 }
 
 bool node_metrics::observe_publish_to_deliver_latency(double seconds) {
@@ -161,7 +162,8 @@ void node_metrics::set_bus_mode(std::string_view mode) {
     g->Set(g == found.metric ? 1 : 0);
 }
 
-void node_metrics::failover(std::string_view from, std::string_view to) {
+void node_metrics::failover(std::string_view from, std::string_view to,
+                            std::uint64_t n) {
   std::lock_guard guard{impl_->mtx};
   auto& s = *impl_;
   auto a = s.modes.admit(from);
@@ -170,33 +172,37 @@ void node_metrics::failover(std::string_view from, std::string_view to) {
     s.overflowed("mode");
   if (b.overflow)
     s.overflowed("mode");
-  s.failovers_f.Add({{"from", a.value}, {"to", b.value}}).Increment();
+  s.failovers_f.Add({{"from", a.value}, {"to", b.value}})
+    .Increment(static_cast<double>(n));
 }
 
-void node_metrics::supervisor_restart(std::string_view component) {
+void node_metrics::supervisor_restart(std::string_view component,
+                                      std::uint64_t n) {
   std::lock_guard guard{impl_->mtx};
-  impl_->count(impl_->restarts, component, "component");
+  impl_->count(impl_->restarts, component, "component", static_cast<double>(n));
 }
 
-void node_metrics::envelopes_published(std::string_view transport) {
+void node_metrics::envelopes_published(std::string_view transport,
+                                       std::uint64_t n) {
   std::lock_guard guard{impl_->mtx};
   impl_->count(impl_->envelopes[idx(direction::outbound)], transport,
-               "transport");
+               "transport", static_cast<double>(n));
 }
 
-void node_metrics::envelopes_received(std::string_view transport) {
+void node_metrics::envelopes_received(std::string_view transport,
+                                      std::uint64_t n) {
   std::lock_guard guard{impl_->mtx};
   impl_->count(impl_->envelopes[idx(direction::inbound)], transport,
-               "transport");
+               "transport", static_cast<double>(n));
 }
 
-void node_metrics::dedup_hit() {
-  impl_->dedup.Increment();
+void node_metrics::dedup_hit(std::uint64_t n) {
+  impl_->dedup.Increment(static_cast<double>(n));
 }
 
-void node_metrics::gate_rejected(std::string_view reason) {
+void node_metrics::gate_rejected(std::string_view reason, std::uint64_t n) {
   std::lock_guard guard{impl_->mtx};
-  impl_->count(impl_->gate, reason, "gate_reason");
+  impl_->count(impl_->gate, reason, "gate_reason", static_cast<double>(n));
 }
 
 std::string node_metrics::render_text() const {

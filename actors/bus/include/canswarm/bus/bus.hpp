@@ -50,6 +50,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -245,6 +246,11 @@ struct bus_config {
   caf::timespan tick_interval = std::chrono::milliseconds{250};
   /// Where the bus registers itself (null: nowhere).
   std::shared_ptr<bus_locator> self_locator;
+  /// Called (on the bus's thread) for each envelope accepted from the
+  /// network with the seconds from its ts_ns to now (negative under clock
+  /// skew): the publish-to-deliver latency metric. Must be thread-safe and
+  /// cheap. Empty: not measured.
+  std::function<void(double seconds)> observe_latency;
 
   /// "p2p-only", "p2p-primary", "nats-primary", "nats-only"; errors when
   /// neither transport is enabled or the primary is not.

@@ -43,6 +43,9 @@ public:
   node_metrics(const node_metrics&) = delete;
   node_metrics& operator=(const node_metrics&) = delete;
 
+  // Event methods take a count `n` (default 1) so a reporter that polls
+  // cumulative counters can add the difference since its last poll.
+
   // -- libp2p swarm ----------------------------------------------------------
 
   /// A connection finished its upgrade (security + muxer).
@@ -67,13 +70,13 @@ public:
   // -- gossipsub -------------------------------------------------------------
 
   /// A message on `topic` was delivered to the local application.
-  void message_delivered(std::string_view topic);
+  void message_delivered(std::string_view topic, std::uint64_t n = 1);
 
   /// A message on `topic` arrived again (already seen).
-  void message_duplicated(std::string_view topic);
+  void message_duplicated(std::string_view topic, std::uint64_t n = 1);
 
   /// A message failed validation for `reason`.
-  void message_rejected(std::string_view reason);
+  void message_rejected(std::string_view reason, std::uint64_t n = 1);
 
   /// Records one publish-to-deliver latency. Returns false (and records
   /// nothing) for a negative or non-finite value, e.g. clock skew.
@@ -104,22 +107,23 @@ public:
   void set_bus_mode(std::string_view mode);
 
   /// The bus switched transports.
-  void failover(std::string_view from, std::string_view to);
+  void failover(std::string_view from, std::string_view to,
+                std::uint64_t n = 1);
 
   /// The supervisor restarted `component`.
-  void supervisor_restart(std::string_view component);
+  void supervisor_restart(std::string_view component, std::uint64_t n = 1);
 
   /// An envelope was published on `transport`.
-  void envelopes_published(std::string_view transport);
+  void envelopes_published(std::string_view transport, std::uint64_t n = 1);
 
   /// An envelope was received on `transport`.
-  void envelopes_received(std::string_view transport);
+  void envelopes_received(std::string_view transport, std::uint64_t n = 1);
 
   /// An envelope was dropped as a duplicate.
-  void dedup_hit();
+  void dedup_hit(std::uint64_t n = 1);
 
   /// The policy gate refused an envelope for `reason`.
-  void gate_rejected(std::string_view reason);
+  void gate_rejected(std::string_view reason, std::uint64_t n = 1);
 
   // -- export ----------------------------------------------------------------
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "agent_node.hpp"
 #include "canswarm/envelope/kind.hpp"
 #include "canswarm/envelope/topic.hpp"
 #include "canswarm/identity/peer_id.hpp"
@@ -23,66 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Pub/sub-ready settings for the agent-tools nodes (`extra` overrides).
-std::map<std::string, std::string>
-agent_node_env(std::map<std::string, std::string> extra) {
-  std::map<std::string, std::string> env{{"P2P_MDNS_ENABLED", "false"},
-                                         {"LOG_LEVEL", "INFO"},
-                                         {"GOSSIPSUB_HEARTBEAT_INTERVAL",
-                                          "0.2"}};
-  for (auto& [k, v] : extra)
-    env[k] = v;
-  return env;
-}
-
-/// A running node with its control address.
-struct node_proc : test::control_node {
-  explicit node_proc(std::map<std::string, std::string> extra = {})
-      : control_node(agent_node_env(std::move(extra))) {}
-
-  runtime::control_client client() {
-    auto c = runtime::control_client::connect(control);
-    REQUIRE_MESSAGE(c, (c ? "" : c.error().message));
-    return std::move(*c);
-  }
-
-  /// Peer ids LIST_PEERS (PUBSUB) shows on `topic`.
-  std::set<std::string> topic_peers(const std::string& topic) {
-    auto ids = client().list_topic_peers(topic);
-    REQUIRE_MESSAGE(ids, (ids ? "" : ids.error().message));
-    std::set<std::string> out;
-    for (auto& id : *ids)
-      out.insert(peer_id::from_bytes(id)->to_string());
-    return out;
-  }
-
-  /// Polls until `peer` is on `topic` (or 15 s pass).
-  bool await_topic_peer(const std::string& topic, const std::string& peer) {
-    auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (topic_peers(topic).contains(peer))
-        return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
-  /// Polls LIST_PEERS until it has `n` entries (or 10 s pass).
-  std::size_t await_peers(std::size_t n) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    for (;;) {
-      auto xs = client().list_peers();
-      REQUIRE(xs);
-      if (xs->size() == n || std::chrono::steady_clock::now() > deadline)
-        return xs->size();
-      std::this_thread::sleep_for(50ms);
-    }
-  }
-
-  std::string tcp_addr() const {
-    return b.addrs.at(0);
-  }
-};
+using node_proc = test::agent_node;
 
 /// Runs `canswarm <args>` to completion.
 test::run_result run_tool(std::vector<std::string> args,

@@ -3,11 +3,14 @@
 # run:
 #   1. the selected test suites under AddressSanitizer + UBSan
 #      (scripts/sanitize-tests.sh, gcc, build-asan): every protocols_* suite,
-#      config and the advisory regressions (regression_*).
-#      (actors_connection_bad_input passes its checks under ASan but
-#      LeakSanitizer reports peer_connection actors never freed (a
-#      reference cycle in actors/connection): add it to SANITIZE_REGEX
-#      once that is fixed);
+#      config, the advisory regressions (regression_*) and the connection
+#      suites actors_connection_core, _upgrade and _bad_input (real sockets
+#      and actors, LeakSanitizer-clean since the peer connection's timer
+#      tick no longer references the connection from its own mailbox; about
+#      10 s of tests, plus building the actor libraries). Not yet
+#      actors_connection: UBSan stops it where its test actors are spawned
+#      without arguments (CAF 0.17's init_fun_factory dereferences an empty
+#      argument tuple);
 #   2. every libFuzzer target (clang + ASan + UBSan, build-fuzz) for
 #      FUZZ_SECONDS on its committed corpus (scripts/fuzz-smoke.sh),
 #      FUZZ_PARALLEL at a time. libFuzzer first runs every corpus file, so
@@ -29,7 +32,7 @@ fuzz_build=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${JOBS:-$(nproc)}
 seconds=${FUZZ_SECONDS:-20}
 parallel=${FUZZ_PARALLEL:-$(nproc)}
-regex=${SANITIZE_REGEX:-'^(protocols_.*|config|regression_.*)$'}
+regex=${SANITIZE_REGEX:-'^(protocols_.*|config|regression_.*|actors_connection_(core|upgrade|bad_input))$'}
 start=$(date +%s)
 
 fail() {

@@ -110,10 +110,11 @@ caf::behavior listener(caf::io::stateful_broker<listener_state>* self,
   return {
     [self](status_atom) {
       auto& st = self->state;
-      return component_status{"transport", "listener",
-                              fmt::
-                                format("{} listeners, {} connections accepted",
-                                       st.listeners.size(), st.accepted)};
+      return with_mailbox(
+        self,
+        component_status{"transport", "listener",
+                         fmt::format("{} listeners, {} connections accepted",
+                                     st.listeners.size(), st.accepted)});
     },
     [self](addresses_atom) { return self->state.addresses; },
     [self](const caf::io::new_connection_msg& msg) {

@@ -279,7 +279,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       break;
   return {
     [self, name = cfg.name](status_atom) {
-      return make_status(self->state, name);
+      return with_mailbox(self, make_status(self->state, name));
     },
     [self](children_atom) {
       std::vector<child_info> result;

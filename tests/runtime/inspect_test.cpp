@@ -129,6 +129,9 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
     auto obj = node_json(doc, name);
     CHECK_MESSAGE(obj.find("\"state\":\"running\"") != obj.npos, name);
     CHECK_MESSAGE(obj.find("\"restarts\":0") != obj.npos, name);
+    // Every root component answers its status with its mailbox size.
+    CHECK_MESSAGE(std::regex_search(obj, std::regex{"\"mailbox\":[0-9]+"}),
+                  name);
   }
   CHECK(node_json(doc, "bus").find("mode p2p-primary") != std::string::npos);
   for (auto* n : {&b, &c, &d}) {
@@ -273,4 +276,6 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
                           dir);
   CHECK(unknown.exit_code != 0);
   CHECK(unknown.err.find("not connected to " + stranger) != std::string::npos);
+  CHECK(unknown.err.find("CANSWARM_INSPECT: CANSWARM_INSPECT")
+        == std::string::npos);
 }

@@ -854,14 +854,16 @@ bus_actor::behavior_type bus(bus_self self, bus_config cfg) {
       std::uint64_t rejected = 0;
       for (auto& [reason, n] : s.rejected)
         rejected += n;
-      return component_status{
-        "bus", "envelope-bus",
-        fmt::format("mode {}, active {}, nats {}, {} published, {} received "
-                    "({} dedup hits), {} delivered, {} rejected at P2P "
-                    "ingress, {} failovers, {} subscriptions, lamport {}",
-                    s.mode, s.active, s.nats_state, s.published, s.received,
-                    s.dedup_hits, s.delivered, rejected, s.failovers,
-                    s.subscriptions, s.lamport)};
+      return with_mailbox(
+        self,
+        component_status{
+          "bus", "envelope-bus",
+          fmt::format("mode {}, active {}, nats {}, {} published, {} received "
+                      "({} dedup hits), {} delivered, {} rejected at P2P "
+                      "ingress, {} failovers, {} subscriptions, lamport {}",
+                      s.mode, s.active, s.nats_state, s.published, s.received,
+                      s.dedup_hits, s.delivered, rejected, s.failovers,
+                      s.subscriptions, s.lamport)});
     },
     [self](bus_publish_atom, envelope::envelope& env, std::string& subject) {
       return publish(self, env, subject);

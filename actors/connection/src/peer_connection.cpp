@@ -225,7 +225,7 @@ peer_connection(caf::io::stateful_broker<peer_connection_state>* self,
       pc_sync(self);
     },
     [self](tick_atom) { on_tick(self); },
-    [self](status_atom) { return pc_status(self); },
+    [self](status_atom) { return with_mailbox(self, pc_status(self)); },
     [self](ping_atom) -> caf::result<caf::timespan> {
       auto& st = self->state;
       if (!st.core)

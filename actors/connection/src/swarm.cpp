@@ -228,12 +228,14 @@ swarm(swarm_actor::stateful_pointer<swarm_state> self, swarm_config cfg) {
       auto& st = self->state;
       auto up = std::count_if(st.conns.begin(), st.conns.end(),
                               [](auto& kv) { return kv.second.up; });
-      return component_status{
-        "swarm", "swarm",
-        fmt::format("{} connections ({} up), {} dials pending, {} inbound "
-                    "refused, {} connection deaths, {} peer restarts",
-                    st.conns.size(), up, st.dials.size(), st.refused_inbound,
-                    st.deaths, st.restarts)};
+      return with_mailbox(
+        self,
+        component_status{
+          "swarm", "swarm",
+          fmt::format("{} connections ({} up), {} dials pending, {} inbound "
+                      "refused, {} connection deaths, {} peer restarts",
+                      st.conns.size(), up, st.dials.size(), st.refused_inbound,
+                      st.deaths, st.restarts)});
     },
     [self](dial_atom, dial_request& req) { return sw_dial(self, req); },
     [self](disconnect_atom, const peer_id& peer) {

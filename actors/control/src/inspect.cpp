@@ -150,6 +150,8 @@ void collect_children(const collection_ptr& c, const supervisor_actor& root,
             .then(
               [c, i](component_status& s) {
                 c->root.children[i].summary = s.summary;
+                c->root.children[i].mailbox = static_cast<std::int64_t>(
+                  s.mailbox);
                 c->done();
               },
               [c, i](caf::error& err) {
@@ -174,6 +176,7 @@ void collect(const collection_ptr& c, const supervisor_actor& root) {
     .then(
       [c](component_status& s) {
         c->root.summary = s.summary;
+        c->root.mailbox = static_cast<std::int64_t>(s.mailbox);
         c->done();
       },
       [c](caf::error&) { c->done(); });

@@ -13,10 +13,13 @@ namespace {
 
 void append_json(std::string& out, const inspect_node& n) {
   out += fmt::format("{{\"name\":{},\"role\":{},\"state\":{},\"restarts\":{},"
-                     "\"actor_id\":{},\"summary\":{},\"children\":[",
+                     "\"actor_id\":{},\"summary\":{},\"mailbox\":{},"
+                     "\"children\":[",
                      json_string(n.name), json_string(n.role),
                      json_string(n.state), n.restarts, n.actor_id,
-                     json_string(n.summary));
+                     json_string(n.summary),
+                     n.mailbox < 0 ? std::string{"null"}
+                                   : std::to_string(n.mailbox));
   for (std::size_t i = 0; i < n.children.size(); ++i) {
     if (i > 0)
       out += ',';
@@ -34,6 +37,8 @@ void append_text(std::string& out, const inspect_node& n,
   line += fmt::format(", {} restart{}", n.restarts, n.restarts == 1 ? "" : "s");
   if (n.actor_id != 0)
     line += fmt::format(", #{}", n.actor_id);
+  if (n.mailbox >= 0)
+    line += fmt::format(", mailbox {}", n.mailbox);
   if (!n.summary.empty())
     line += ": " + n.summary;
   out += top ? line : prefix + (last ? "`-- " : "|-- ") + line;

@@ -148,12 +148,14 @@ caf::behavior control_server(server_ptr self, server_config cfg,
   return {
     [self](status_atom) {
       auto& st = self->state;
-      return component_status{
-        "control", "control-server",
-        fmt::format("listening on {}, {} connections open, {} accepted, {} "
-                    "refused",
-                    st.bound.to_string(), st.connections.size(), st.accepted,
-                    st.refused)};
+      return with_mailbox(
+        self, component_status{"control", "control-server",
+                               fmt::format("listening on {}, {} connections "
+                                           "open, {} accepted, {} "
+                                           "refused",
+                                           st.bound.to_string(),
+                                           st.connections.size(), st.accepted,
+                                           st.refused)});
     },
     [self](addresses_atom) {
       return std::vector<std::string>{self->state.bound.to_string()};

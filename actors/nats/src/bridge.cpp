@@ -134,13 +134,16 @@ nats_health health_of(nb_self self) {
 
 component_status status_of(nb_self self) {
   auto h = health_of(self);
-  return component_status{
-    nats_bridge_state::name, "nats-bridge",
-    fmt::format("{} {}{}, {} subscriptions, {} in flight, published {}, "
-                "received {}, delivered {}, rejected {}, dropped {}",
-                nats::to_string(h.state), h.url.empty() ? "-" : h.url,
-                h.jetstream ? " (jetstream)" : "", h.subscriptions, h.in_flight,
-                h.published, h.received, h.delivered, h.rejected, h.dropped)};
+  return with_mailbox(
+    self,
+    component_status{
+      nats_bridge_state::name, "nats-bridge",
+      fmt::format("{} {}{}, {} subscriptions, {} in flight, published {}, "
+                  "received {}, delivered {}, rejected {}, dropped {}",
+                  nats::to_string(h.state), h.url.empty() ? "-" : h.url,
+                  h.jetstream ? " (jetstream)" : "", h.subscriptions,
+                  h.in_flight, h.published, h.received, h.delivered, h.rejected,
+                  h.dropped)});
 }
 
 } // namespace

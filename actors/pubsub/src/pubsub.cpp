@@ -732,12 +732,14 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
       std::uint64_t restarts = 0;
       for (auto& [topic, t] : st.topics)
         restarts += t.restarts;
-      return component_status{
-        "pubsub", "gossipsub",
-        fmt::format("{} peers, {} topics, {} subscriptions, {} delivered, {} "
-                    "frames dropped, {} topic actor restarts",
-                    st.peers.size(), st.topics.size(), st.subscriptions,
-                    st.delivered, st.frames_dropped, restarts)};
+      return with_mailbox(
+        self,
+        component_status{
+          "pubsub", "gossipsub",
+          fmt::format("{} peers, {} topics, {} subscriptions, {} delivered, {} "
+                      "frames dropped, {} topic actor restarts",
+                      st.peers.size(), st.topics.size(), st.subscriptions,
+                      st.delivered, st.frames_dropped, restarts)});
     },
     [self](pubsub_subscribe_atom, std::string& topic,
            pubsub_subscriber_actor& sub) -> caf::result<std::uint64_t> {

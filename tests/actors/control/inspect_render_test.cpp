@@ -86,3 +86,30 @@ TEST_CASE("a peer connection's state and restarts show in text and JSON") {
   CHECK(json.find("\"state\":\"restarting\",\"restarts\":2,\"actor_id\":0")
         != std::string::npos);
 }
+
+TEST_CASE("a known mailbox size shows in text and JSON, an unknown one as "
+          "null") {
+  inspect_node root{"root", "supervisor", "running", 0, 1, "3 children", {}};
+  root.mailbox = 0;
+  inspect_node bus{"bus", "envelope-bus", "running", 0, 7, "mode p2p", {}};
+  bus.mailbox = 12;
+  root.children.push_back(bus);
+  root.children.push_back(
+    inspect_node{"topic:t", "topic-mesh", "running", 0, 9, "", {}});
+  auto text = inspect_text(root);
+  CHECK(text.find("root (supervisor) running, 0 restarts, #1, mailbox 0: 3 "
+                  "children\n")
+        != std::string::npos);
+  CHECK(text.find("bus (envelope-bus) running, 0 restarts, #7, mailbox 12: "
+                  "mode p2p\n")
+        != std::string::npos);
+  CHECK(text.find("topic:t (topic-mesh) running, 0 restarts, #9\n")
+        != std::string::npos);
+  auto json = inspect_json(root);
+  CHECK(json.find("\"summary\":\"mode p2p\",\"mailbox\":12,")
+        != std::string::npos);
+  CHECK(json.find("\"name\":\"topic:t\",\"role\":\"topic-mesh\",\"state\":"
+                  "\"running\",\"restarts\":0,\"actor_id\":9,\"summary\":\"\","
+                  "\"mailbox\":null,")
+        != std::string::npos);
+}

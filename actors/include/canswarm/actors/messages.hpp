@@ -21,11 +21,23 @@ struct component_status {
   std::string role;
   /// One line of state, e.g. "2 listeners, 0 open connections".
   std::string summary;
+  /// Messages waiting in the actor's mailbox when it answered (CAF 0.17
+  /// lets only the actor itself read it: see with_mailbox).
+  std::uint64_t mailbox = 0;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, component_status& x) {
-  return f(caf::meta::type_name("component_status"), x.name, x.role, x.summary);
+  return f(caf::meta::type_name("component_status"), x.name, x.role, x.summary,
+           x.mailbox);
+}
+
+/// Returns `s` with the mailbox size of `self`, the actor answering a
+/// status request (call it from that actor's handler only).
+template<class Self>
+component_status with_mailbox(Self* self, component_status s) {
+  s.mailbox = self->mailbox().size();
+  return s;
 }
 
 /// Lifecycle state of a supervised child.

@@ -35,13 +35,17 @@ struct inspect_node {
   std::uint64_t actor_id = 0;
   std::string summary;
   std::vector<inspect_node> children;
+  /// Messages waiting in its mailbox when it answered; -1: not known
+  /// (actors without a status request, or no answer).
+  std::int64_t mailbox = -1;
 };
 
-/// {"name","role","state","restarts","actor_id","summary","children":[...]}
+/// {"name","role","state","restarts","actor_id","summary","mailbox"
+/// (null: not known),"children":[...]}
 std::string inspect_json(const inspect_node& root);
 
 /// An indented tree, one actor per line:
-/// `name (role) state, N restarts, #id: summary`.
+/// `name (role) state, N restarts, #id, mailbox M: summary`.
 std::string inspect_text(const inspect_node& root);
 
 /// Where a kill target points.

@@ -380,6 +380,17 @@ int run_peers(const options& opts, context& ctx) {
   return exit_ok;
 }
 
+namespace {
+
+/// An inspector error for the user: the node's answers already name the
+/// request (CANSWARM_INSPECT: ...), client-side errors get the prefix.
+std::string inspect_error(const std::string& message) {
+  const std::string prefix = "CANSWARM_INSPECT: ";
+  return message.rfind(prefix, 0) == 0 ? message : prefix + message;
+}
+
+} // namespace
+
 int run_inspect(const options& opts, context& ctx) {
   auto control = control_addr(opts);
   if (!control)
@@ -404,8 +415,7 @@ int run_inspect(const options& opts, context& ctx) {
       auto killed = client->inspect(!json, kill);
       if (!killed)
         return report(ctx, "inspect",
-                      {exit_failure,
-                       "CANSWARM_INSPECT: " + killed.error().message});
+                      {exit_failure, inspect_error(killed.error().message)});
       ctx.err << "canswarm inspect: killed " << kill
               << "; the tree once its supervisor restarted it:\n"
               << std::flush;
@@ -417,7 +427,7 @@ int run_inspect(const options& opts, context& ctx) {
     auto doc = client->inspect(!json, {});
     if (!doc)
       return report(ctx, "inspect",
-                    {exit_failure, "CANSWARM_INSPECT: " + doc.error().message});
+                    {exit_failure, inspect_error(doc.error().message)});
     ctx.out << *doc << (json ? "\n" : "") << std::flush;
     if (watch == 0)
       return exit_ok;

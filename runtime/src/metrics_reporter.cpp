@@ -1,5 +1,6 @@
 #include "metrics_reporter.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -32,6 +33,7 @@ struct reporter_memory {
   std::map<std::string, std::uint64_t> totals;
   std::set<std::string> scored_peers;
   std::set<std::string> mesh_topics;
+  std::set<std::string> restarted_peers;
 
   /// Returns how much `total` grew since the last call for `key` (all of
   /// it when it shrank: the source restarted and counts from zero again),
@@ -174,6 +176,32 @@ void report_bus(reporter_state& st, const bus_stats& s) {
       m.gate_rejected(reason, d);
 }
 
+/// Redials of peer connections that died abnormally (the swarm's
+/// supervision of connections), as supervisor restarts "peer_connection".
+/// Counted per peer; a peer the swarm no longer lists is forgotten (its
+/// count starts from zero when it comes back).
+void report_peer_conns(reporter_state& st,
+                       const std::vector<peer_connection_info>& xs) {
+  auto& mem = *st.memory;
+  std::lock_guard<std::mutex> guard{mem.mtx};
+  std::map<std::string, std::uint64_t> now;
+  for (const auto& x : xs) {
+    auto& n = now[x.peer.to_string()];
+    n = std::max(n, x.restarts);
+  }
+  std::uint64_t restarts = 0;
+  for (const auto& [peer, n] : now)
+    restarts += mem.delta("peer.restarts." + peer, n);
+  for (const auto& peer : mem.restarted_peers)
+    if (now.count(peer) == 0)
+      mem.totals.erase("peer.restarts." + peer);
+  mem.restarted_peers.clear();
+  for (const auto& [peer, n] : now)
+    mem.restarted_peers.insert(peer);
+  if (restarts > 0)
+    st.metrics->supervisor_restart("peer_connection", restarts);
+}
+
 void report_children(reporter_state& st, const std::vector<child_info>& cs) {
   auto& mem = *st.memory;
   std::lock_guard<std::mutex> guard{mem.mtx};
@@ -202,6 +230,12 @@ void poll(reporter_self self) {
                        ts) { report_topic_actors(self->state, ts); },
               failed("topic actors"));
     }
+  if (st.sources.swarm)
+    if (auto swarm = st.sources.swarm->get())
+      self->request(swarm, timeout, peer_conns_atom::value)
+        .then([self](std::vector<peer_connection_info>&
+                       xs) { report_peer_conns(self->state, xs); },
+              failed("the swarm"));
   if (st.sources.bus)
     if (auto bus = st.sources.bus->get())
       self->request(bus, timeout, bus_stats_atom::value)
@@ -232,11 +266,12 @@ reporter(reporter_self self, std::shared_ptr<metrics::node_metrics> metrics,
   return {
     [self](status_atom) {
       auto& st = self->state;
-      return component_status{"metrics", "metrics-reporter",
-                              fmt::format("{} connected peers, {} connection "
-                                          "events, {} polls",
-                                          st.peers.size(), st.events,
-                                          st.polls)};
+      return with_mailbox(
+        self,
+        component_status{"metrics", "metrics-reporter",
+                         fmt::format("{} connected peers, {} connection "
+                                     "events, {} polls",
+                                     st.peers.size(), st.events, st.polls)});
     },
     [self](connection_event& ev) { on_event(self, ev); },
     [self](metrics_tick_atom) { poll(self); },

@@ -11,7 +11,8 @@
 //   delivered and duplicated per topic, rejected per reason; envelopes
 //   published and received per transport, bus dedup hits, gate rejections
 //   per reason, bus failovers (primary -> fallback) and failbacks, supervisor
-//   restarts per root component and per topic actor ("pubsub_topic"). It
+//   restarts per root component, per topic actor ("pubsub_topic") and
+//   redials of peer connections that died ("peer_connection"). It
 //   sets the gauges: bus transport in use, mesh size per topic, peer scores,
 //   and per topic the propagation ratio of our own publishes during the last
 //   interval (peers reached / peers expected; unchanged in an interval

@@ -71,8 +71,8 @@ test::run_result run_tool(std::vector<std::string> args,
 } // namespace
 
 TEST_CASE("metrics: delivered, envelopes, latency, mesh, scores, "
-          "propagation, gate rejections and restarts move with real "
-          "traffic") {
+          "propagation, gate rejections and restarts (topic actor, peer "
+          "connection) move with real traffic") {
   metrics_node a{test::free_tcp_port()};
   metrics_node b{test::free_tcp_port(),
                  {{"P2P_BOOTSTRAP_NODES", a.tcp_addr()}}};
@@ -182,4 +182,24 @@ TEST_CASE("metrics: delivered, envelopes, latency, mesh, scores, "
   CHECK(a.await("libp2p_gossipsub_messages_delivered_total", on_topic,
                 [&](double v) { return v >= delivered0 + sent + 1; })
         == delivered0 + sent + 1);
+
+  // B dialled A: B's connection actor killed through the inspector is
+  // redialled, one "peer_connection" restart on B, and delivery continues.
+  auto kill_peer = run_tool({"inspect", "--control", b.control.to_string(),
+                             "--kill", "peer:" + a.b.id},
+                            work.path().string());
+  REQUIRE_MESSAGE(kill_peer.exit_code == 0, kill_peer.err);
+  CHECK(b.await("canswarm_supervisor_restarts_total",
+                {{"component", "peer_connection"}},
+                [](double v) { return v >= 1; })
+        == 1);
+  REQUIRE(b.await_topic_peer(topic, a.b.id));
+  REQUIRE(a.await_topic_peer(topic, b.b.id));
+  publish(sent + 3);
+  CHECK(a.await("libp2p_gossipsub_messages_delivered_total", on_topic,
+                [&](double v) { return v >= delivered0 + sent + 2; })
+        == delivered0 + sent + 2);
+  CHECK(a.await("libp2p_swarm_connected_peers", {}, [](double v) {
+    return v == 1;
+  }) == 1);
 }

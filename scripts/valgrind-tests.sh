@@ -29,24 +29,50 @@ if grep -q '^CANSWARM_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
   echo "valgrind-tests: $build is a sanitizer build; use another" >&2
   exit 2
 fi
+# ctest leaves a test's command out until its executable exists, so the
+# executables are built first: every suite registered with canswarm_test
+# runs its target test_<name>.
+mapfile -t names < <(ctest --test-dir "$build" -R "$regex" --show-only=json-v1 \
+  | python3 -c '
+import json, sys
+for t in json.load(sys.stdin)["tests"]:
+    print(t["name"])
+')
+if [[ ${#names[@]} -eq 0 ]]; then
+  echo "valgrind-tests: no test matches '$regex'" >&2
+  exit 2
+fi
+targets=$(ninja -C "$build" -t targets all | sed -n 's/^\(test_[^:]*\): .*/\1/p')
+exes=()
+for n in "${names[@]}"; do
+  if grep -qx "test_$n" <<<"$targets"; then
+    exes+=("test_$n")
+  else
+    echo "valgrind-tests: $n has no test_$n target (not a canswarm_test" \
+      "suite); its executable may be missing" >&2
+  fi
+done
+echo "valgrind-tests: building ${#exes[@]} test executables"
+if [[ ${#exes[@]} -gt 0 ]]; then
+  cmake --build "$build" -j"$jobs" --target "${exes[@]}"
+fi
 # One line per suite: name <TAB> working dir <TAB> env (;-separated)
 # <TAB> command (unit-separator-separated).
 list=$build/valgrind-suites.tsv
 ctest --test-dir "$build" -R "$regex" --show-only=json-v1 | python3 -c '
 import json, sys
+missing = []
 for t in json.load(sys.stdin)["tests"]:
+    if "command" not in t:
+        missing.append(t["name"])
+        continue
     props = {p["name"]: p["value"] for p in t.get("properties", [])}
     env = ";".join(props.get("ENVIRONMENT", []))
     wd = props.get("WORKING_DIRECTORY", ".")
     print(t["name"], wd, env, "\x1f".join(t["command"]), sep="\t")
+if missing:
+    sys.exit("valgrind-tests: no executable for " + ", ".join(missing))
 ' >"$list"
-mapfile -t exes < <(cut -f4 "$list" | cut -d$'\x1f' -f1 | xargs -n1 basename)
-if [[ ${#exes[@]} -eq 0 ]]; then
-  echo "valgrind-tests: no test matches '$regex'" >&2
-  exit 2
-fi
-echo "valgrind-tests: building ${#exes[@]} test executables"
-cmake --build "$build" -j"$jobs" --target "${exes[@]}"
 built=$(date +%s)
 
 logs=$build/valgrind

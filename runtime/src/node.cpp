@@ -247,6 +247,17 @@ bool uses_nats(const config::settings& s) {
   return !s.p2p_enabled || !s.p2p_primary || s.nats_fallback;
 }
 
+/// Counts application bytes per protocol into the node's metrics.
+stream_byte_counter
+byte_counter(const std::shared_ptr<metrics::node_metrics>& m) {
+  return [m](const std::string& protocol, bool inbound, std::uint64_t n) {
+    if (inbound)
+      m->bytes_in(protocol, n);
+    else
+      m->bytes_out(protocol, n);
+  };
+}
+
 /// The bus of the configured mode (P2P_ENABLED, P2P_PRIMARY,
 /// NATS_FALLBACK).
 bus_config node_bus_config(const config::settings& s,
@@ -280,6 +291,7 @@ root_supervisor_config(const config::settings& s,
     auto timeout = caf::timespan{s.connection_timeout};
     swarm_config sc;
     sc.key = parts->key;
+    sc.count_bytes = byte_counter(parts->metrics);
     sc.max_connections = s.max_connections;
     sc.connection_timeout = timeout;
     sc.locator = parts->locator;
@@ -347,7 +359,8 @@ root_supervisor_config(const config::settings& s,
       lc.listen_addrs = s.listen_addrs;
       lc.sticky_ports = std::make_shared<std::vector<std::uint16_t>>();
       lc.factory = inbound_connection_factory(parts->locator, parts->key,
-                                              timeout);
+                                              timeout, write_stall_limit,
+                                              byte_counter(parts->metrics));
       if (auto ok = lc.validate(); !ok)
         return ok.error();
       cfg.children.push_back({"transport", "listener",

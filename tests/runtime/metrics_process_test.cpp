@@ -149,6 +149,16 @@ TEST_CASE("metrics: delivered, envelopes, latency, mesh, scores, "
         == inbound0 + sent);
   CHECK(after.value("libp2p_gossipsub_publish_to_deliver_seconds_count")
         == latency0 + sent);
+  // Gossipsub's application bytes, both ways, under its protocol id.
+  for (auto dir : {"inbound", "outbound"}) {
+    double n = 0;
+    for (auto& smp : after.samples)
+      if (smp.name == "libp2p_swarm_bytes_total"
+          && smp.labels["direction"] == dir
+          && smp.labels["protocol"].rfind("/meshsub/", 0) == 0)
+        n += smp.value;
+    CHECK_MESSAGE(n > 0, dir);
+  }
   auto pub = b.scrape();
   CHECK(pub.value("canswarm_envelopes_total",
                   {{"direction", "outbound"}, {"transport", "p2p"}})

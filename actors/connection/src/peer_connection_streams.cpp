@@ -133,6 +133,8 @@ void pc_on_event(pc_self self, core_event& ev) {
     }
     auto& s = i->second;
     s.delivered += x->data.size();
+    if (st.cfg.count_bytes)
+      st.cfg.count_bytes(s.protocol, true, x->data.size());
     if (s.inbox.empty()) {
       s.inbox = std::move(x->data);
       st.inbox_ids.push_back(x->id);
@@ -169,6 +171,8 @@ void pc_retry_writes(pc_self self, stream_id id) {
     if (w.offset == 0) {
       auto total = w.data.size();
       n = st.core->write(id, std::move(w.data), now);
+      if (n && *n > 0 && st.cfg.count_bytes)
+        st.cfg.count_bytes(s.protocol, false, *n);
       // A short write leaves `data` intact (see yamux::session::write).
       if (n && *n == total) {
         w.rp.deliver(static_cast<std::uint64_t>(total));
@@ -179,6 +183,8 @@ void pc_retry_writes(pc_self self, stream_id id) {
       auto rest = bytes_view{w.data}.subspan(w.offset);
       auto left = rest.size();
       n = st.core->write(id, rest, now);
+      if (n && *n > 0 && st.cfg.count_bytes)
+        st.cfg.count_bytes(s.protocol, false, *n);
       if (n && *n == left) {
         w.rp.deliver(static_cast<std::uint64_t>(w.data.size()));
         s.writes.pop_front();

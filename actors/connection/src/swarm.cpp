@@ -333,9 +333,10 @@ connection_factory
 inbound_connection_factory(std::shared_ptr<swarm_locator> locator,
                            std::shared_ptr<const identity::private_key> key,
                            caf::timespan connection_timeout,
-                           duration write_stall) {
-  return [locator, key, connection_timeout,
-          write_stall](caf::io::broker* self, caf::io::connection_handle hdl,
+                           duration write_stall,
+                           stream_byte_counter count_bytes) {
+  return [locator, key, connection_timeout, write_stall,
+          count_bytes](caf::io::broker* self, caf::io::connection_handle hdl,
                        const accepted_connection& info) {
     auto swarm = locator ? locator->get() : swarm_actor{};
     if (!swarm) {
@@ -358,6 +359,7 @@ inbound_connection_factory(std::shared_ptr<swarm_locator> locator,
       cfg.remote_addr = std::move(*addr);
     cfg.deadline = std::chrono::steady_clock::now() + connection_timeout;
     cfg.write_stall_limit = write_stall;
+    cfg.count_bytes = count_bytes;
     self->fork(peer_connection, hdl, std::move(cfg));
   };
 }

@@ -195,6 +195,7 @@ void sw_on_dial_outcome(sw_self self, dial_outcome& out) {
     pc.listen_addrs = st.listen_addrs;
     pc.security = st.cfg.security;
     pc.muxers = st.cfg.muxers;
+    pc.count_bytes = st.cfg.count_bytes;
     auto actor = spawn_outbound_connection(self->system(), out.fd, pc);
     self->monitor(actor);
     st.conns[id] = swarm_connection{actor,

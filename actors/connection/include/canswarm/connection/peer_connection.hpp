@@ -33,6 +33,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,6 +109,13 @@ inline constexpr std::size_t mplex_read_tokens = 4;
 inline constexpr std::size_t max_coalesced_data = 1024 * 1024;
 
 /// How to run one peer connection.
+/// Counts application bytes of bridged streams: called with the stream's
+/// protocol, true for bytes received (handed to the owner) or false for
+/// bytes sent (taken by the muxer), and the count. Runs on the
+/// connection's thread: must be thread-safe and cheap.
+using stream_byte_counter = std::function<void(const std::string& protocol,
+                                               bool inbound, std::uint64_t n)>;
+
 struct peer_connection_config {
   connection::direction dir = connection::direction::inbound;
   /// Assigned by the swarm (outbound); inbound ones get it on admission.
@@ -128,6 +136,8 @@ struct peer_connection_config {
   std::vector<connection::muxer_kind> muxers = connection::default_muxers;
   /// Time without write progress before "write timeout" (tests shorten it).
   duration write_stall_limit = canswarm::write_stall_limit;
+  /// Application bytes per protocol (empty: not counted).
+  stream_byte_counter count_bytes;
 };
 
 /// A write waiting for muxer room.

@@ -122,6 +122,9 @@ private:
 struct swarm_config {
   /// Our identity key.
   std::shared_ptr<const identity::private_key> key;
+  /// Application bytes per protocol on outbound connections (inbound ones
+  /// get theirs from inbound_connection_factory); empty: not counted.
+  stream_byte_counter count_bytes;
   /// P2P_MAX_CONNECTIONS: live connections (any direction, handshaking
   /// included) before inbound ones are refused and dials fail.
   std::size_t max_connections = 100;
@@ -223,11 +226,13 @@ spawn_function swarm_spawner(swarm_config cfg);
 /// The listener's connection factory: forks every accepted connection into
 /// a peer_connection that asks the swarm found through `locator` for
 /// admission and must finish its upgrade within `connection_timeout`;
-/// `write_stall` is its peer_connection_config::write_stall_limit.
+/// `write_stall` is its peer_connection_config::write_stall_limit,
+/// `count_bytes` its byte counter.
 connection_factory
 inbound_connection_factory(std::shared_ptr<swarm_locator> locator,
                            std::shared_ptr<const identity::private_key> key,
                            caf::timespan connection_timeout,
-                           duration write_stall = write_stall_limit);
+                           duration write_stall = write_stall_limit,
+                           stream_byte_counter count_bytes = {});
 
 } // namespace canswarm

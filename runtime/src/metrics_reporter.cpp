@@ -57,10 +57,10 @@ struct reporter_state {
   std::shared_ptr<metrics::node_metrics> metrics;
   std::shared_ptr<reporter_memory> memory;
   reporter_sources sources;
-  /// Upgraded connections per peer (a peer may have several). Bounded by
-  /// the swarm's P2P_MAX_CONNECTIONS: entries exist only for live
-  /// connections it reported up.
-  std::map<peer_id, std::size_t> peers;
+  /// Upgraded connections and their peers (a peer may have several).
+  /// Bounded by the swarm's P2P_MAX_CONNECTIONS: entries exist only for
+  /// live connections it reported up (or listed at the reporter's start).
+  std::map<conn_id, peer_id> conns;
   std::uint64_t events = 0;
   std::uint64_t polls = 0;
 };
@@ -80,22 +80,27 @@ std::string reason_class(const std::string& reason) {
                                     : reason.substr(0, colon);
 }
 
+std::size_t connected_peers(const reporter_state& st) {
+  std::set<peer_id> peers;
+  for (const auto& [conn, peer] : st.conns)
+    peers.insert(peer);
+  return peers.size();
+}
+
 void on_event(reporter_self self, const connection_event& ev) {
   auto& st = self->state;
   ++st.events;
   auto& m = *st.metrics;
   if (ev.up) {
     m.connection_opened(to_metrics(ev.dir));
-    ++st.peers[ev.peer];
+    st.conns[ev.conn] = ev.peer;
   } else if (ev.peer.to_bytes().empty()) {
     m.handshake_failed(reason_class(ev.reason));
   } else {
     m.connection_closed(to_metrics(ev.dir), reason_class(ev.reason));
-    if (auto i = st.peers.find(ev.peer);
-        i != st.peers.end() && --i->second == 0)
-      st.peers.erase(i);
+    st.conns.erase(ev.conn);
   }
-  m.set_connected_peers(st.peers.size());
+  m.set_connected_peers(connected_peers(st));
 }
 
 void report_pubsub(reporter_state& st, const pubsub_report& r) {
@@ -259,19 +264,33 @@ reporter(reporter_self self, std::shared_ptr<metrics::node_metrics> metrics,
   st.sources = std::move(sources);
   st.metrics->set_connected_peers(0);
   if (st.sources.swarm)
-    if (auto swarm = st.sources.swarm->get())
+    if (auto swarm = st.sources.swarm->get()) {
       self->send(swarm, subscribe_atom::value,
                  caf::actor_cast<connection_event_actor>(self));
+      // Connections that came up before we subscribed (a restart of the
+      // reporter alone): seed from the swarm's list. Keyed by connection,
+      // so one also reported by an event is not counted twice.
+      self->request(swarm, st.sources.poll_interval, peer_conns_atom::value)
+        .then(
+          [self](std::vector<peer_connection_info>& xs) {
+            auto& st = self->state;
+            for (auto& x : xs)
+              if (x.state == "running" && x.conn.value != 0)
+                st.conns.emplace(x.conn, x.peer);
+            st.metrics->set_connected_peers(connected_peers(st));
+          },
+          [](caf::error&) {});
+    }
   self->send(self, metrics_tick_atom::value);
   return {
     [self](status_atom) {
       auto& st = self->state;
       return with_mailbox(
-        self,
-        component_status{"metrics", "metrics-reporter",
-                         fmt::format("{} connected peers, {} connection "
-                                     "events, {} polls",
-                                     st.peers.size(), st.events, st.polls)});
+        self, component_status{"metrics", "metrics-reporter",
+                               fmt::format("{} connected peers, {} connection "
+                                           "events, {} polls",
+                                           connected_peers(st), st.events,
+                                           st.polls)});
     },
     [self](connection_event& ev) { on_event(self, ev); },
     [self](metrics_tick_atom) { poll(self); },

@@ -20,6 +20,11 @@
 // - The publish-to-deliver latency histogram is fed by the bus directly
 //   (bus_config::observe_latency), not here.
 //
+// It is the root's last child: it only reads the others, so its failure
+// restarts nothing else. At start it seeds the live connections from the
+// swarm's list (a restart of the reporter alone keeps connected peers
+// right).
+//
 // A component that restarted reports smaller totals than last time: the
 // new total is then the difference (its counters started again at zero).
 // What the previous poll saw lives outside the actor (the spawner's

@@ -318,14 +318,6 @@ root_supervisor_config(const config::settings& s,
                               return swarm_spawner(std::move(c))(sys);
                             },
                             default_grace_period});
-    if (!s.metrics_addr.empty())
-      cfg.children.push_back(
-        {"metrics", "metrics-reporter",
-         metrics_reporter_spawner(parts->metrics,
-                                  reporter_sources{parts->locator,
-                                                   parts->pubsub, parts->bus,
-                                                   parts->root}),
-         default_grace_period});
     if (opts.pubsub) {
       pubsub_config pc;
       pc.key = parts->key;
@@ -424,6 +416,17 @@ root_supervisor_config(const config::settings& s,
                             },
                             default_grace_period});
   }
+  // The metrics reporter comes last: it only reads the others (through
+  // locators, and the swarm's connection events), so its failure restarts
+  // nothing else; it restarts with any of them and keeps its totals
+  // outside the actor. In NATS-only mode it reports the bus alone.
+  if (!s.metrics_addr.empty())
+    cfg.children.push_back(
+      {"metrics", "metrics-reporter",
+       metrics_reporter_spawner(parts->metrics,
+                                reporter_sources{parts->locator, parts->pubsub,
+                                                 parts->bus, parts->root}),
+       default_grace_period});
   if (auto ok = cfg.validate(); !ok)
     return ok.error();
   return cfg;

@@ -179,8 +179,9 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
   publish(2);
   CHECK_MESSAGE(sub_need.read_line(15s), sub_need.stderr_text());
 
-  // Kill the NATS bridge: the root restarts it alone (it is the last
-  // child), the bus keeps delivering.
+  // Kill the NATS bridge: the root restarts it and the metrics reporter
+  // after it (rest_for_one; the reporter is the last child), nothing
+  // before it; the bus keeps delivering.
   auto k2 = run_tool({"inspect", "--control", a.control.to_string(), "--json",
                       "--kill", "nats"},
                      dir);
@@ -188,8 +189,20 @@ TEST_CASE("inspect shows the supervisor tree; killed actors come back and "
   CHECK(restarts_of(k2.out, "nats") == 1);
   CHECK(restarts_of(k2.out, "bus") == 0);
   CHECK(restarts_of(k2.out, "control") == 0);
+  CHECK(restarts_of(k2.out, "metrics") == 1);
   publish(3);
   CHECK_MESSAGE(sub_need.read_line(15s), sub_need.stderr_text());
+
+  // Kill the metrics reporter: only it restarts (it only reads the
+  // others).
+  auto km = run_tool({"inspect", "--control", a.control.to_string(), "--json",
+                      "--kill", "metrics"},
+                     dir);
+  REQUIRE_MESSAGE(km.exit_code == 0, km.err);
+  CHECK(restarts_of(km.out, "metrics") == 2);
+  CHECK(restarts_of(km.out, "nats") == 1);
+  CHECK(restarts_of(km.out, "swarm") == 0);
+  CHECK(restarts_of(km.out, "pubsub") == 0);
   CHECK(sub_need.wait(10s) == std::optional<int>{0});
 
   // Kill A's connection to B: the swarm redials B (a restart of that

@@ -212,4 +212,23 @@ TEST_CASE("metrics: delivered, envelopes, latency, mesh, scores, "
   CHECK(a.await("libp2p_swarm_connected_peers", {}, [](double v) {
     return v == 1;
   }) == 1);
+
+  // The reporter itself killed: its restart is counted once, it finds the
+  // live connection again, and the counters neither reset nor double.
+  auto kill_reporter = run_tool({"inspect", "--control", a.control.to_string(),
+                                 "--kill", "metrics"},
+                                work.path().string());
+  REQUIRE_MESSAGE(kill_reporter.exit_code == 0, kill_reporter.err);
+  CHECK(a.await("canswarm_supervisor_restarts_total",
+                {{"component", "metrics"}}, [](double v) { return v >= 1; })
+        == 1);
+  CHECK(a.await("libp2p_swarm_connected_peers", {}, [](double v) {
+    return v == 1;
+  }) == 1);
+  std::this_thread::sleep_for(2500ms);
+  CHECK(a.value("libp2p_gossipsub_messages_delivered_total", on_topic)
+        == delivered0 + sent + 2);
+  CHECK(a.value("canswarm_supervisor_restarts_total",
+                {{"component", "pubsub_topic"}})
+        == 1);
 }

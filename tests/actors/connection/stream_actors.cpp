@@ -8,6 +8,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/unit.hpp>
 
 #include "canswarm/actors/listener.hpp"
 #include "canswarm/actors/message_types.hpp"
@@ -31,7 +32,7 @@ struct echo_state {
   static inline const char* name = "test_echo";
 };
 
-caf::behavior echo_handler(caf::stateful_actor<echo_state>* self) {
+caf::behavior echo_handler(caf::stateful_actor<echo_state>* self, caf::unit_t) {
   return {
     [](stream_opened&) {},
     [self](stream_data& x) {
@@ -159,7 +160,7 @@ void pump(client_ptr self) {
   }
 }
 
-caf::behavior client(client_ptr self) {
+caf::behavior client(client_ptr self, caf::unit_t) {
   return {
     [self](transfer_atom, stream_ref& ref, bytes& payload,
            std::uint64_t expected) {
@@ -209,8 +210,12 @@ bytes pattern(std::size_t size, std::size_t offset) {
   return data;
 }
 
+// The caf::unit arguments: CAF 0.17 spawns a function-based actor without
+// arguments by dereferencing a null argument tuple (init_fun_factory_helper
+// applies `*args_`), which UBSan reports and stops at.
+
 caf::actor spawn_echo_handler(caf::actor_system& sys) {
-  return sys.spawn(echo_handler);
+  return sys.spawn(echo_handler, caf::unit);
 }
 
 caf::actor spawn_sink_handler(caf::actor_system& sys, bool ack) {
@@ -218,7 +223,7 @@ caf::actor spawn_sink_handler(caf::actor_system& sys, bool ack) {
 }
 
 caf::actor spawn_client(caf::actor_system& sys) {
-  return sys.spawn(client);
+  return sys.spawn(client, caf::unit);
 }
 
 io_config::io_config() {

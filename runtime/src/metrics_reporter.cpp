@@ -1,6 +1,7 @@
 #include "metrics_reporter.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -33,7 +34,24 @@ struct reporter_memory {
   std::map<std::string, std::uint64_t> totals;
   std::set<std::string> scored_peers;
   std::set<std::string> mesh_topics;
+  std::set<std::string> counted_topics; ///< In the last pub/sub report.
+  std::set<std::string> restart_topics; ///< In the last topic actor list.
   std::set<std::string> restarted_peers;
+
+  /// Forgets the totals under `prefix` + each name of `previous` that is
+  /// not in `now`, then remembers `now`. Topics come and go with threads:
+  /// without this the totals of topics left long ago would fill
+  /// max_tracked_totals. A name that comes back counts from zero, as its
+  /// source does (a re-joined topic's counters start again).
+  void forget_missing(std::set<std::string>& previous,
+                      std::set<std::string> now,
+                      std::initializer_list<const char*> prefixes) {
+    for (const auto& name : previous)
+      if (now.count(name) == 0)
+        for (const auto* prefix : prefixes)
+          totals.erase(prefix + name);
+    previous = std::move(now);
+  }
 
   /// Returns how much `total` grew since the last call for `key` (all of
   /// it when it shrank: the source restarted and counts from zero again),
@@ -111,7 +129,9 @@ void report_pubsub(reporter_state& st, const pubsub_report& r) {
     if (auto d = mem.delta("ps.rejected." + reason, n))
       m.message_rejected(reason, d);
   std::set<std::string> joined;
+  std::set<std::string> counted;
   for (const auto& c : r.topic_counters) {
+    counted.insert(c.topic);
     if (auto d = mem.delta("ps.delivered." + c.topic, c.delivered))
       m.message_delivered(c.topic, d);
     if (auto d = mem.delta("ps.duplicates." + c.topic, c.duplicates))
@@ -130,6 +150,9 @@ void report_pubsub(reporter_state& st, const pubsub_report& r) {
     if (joined.count(topic) == 0)
       m.topic_unsubscribed(topic);
   mem.mesh_topics = std::move(joined);
+  mem.forget_missing(mem.counted_topics, std::move(counted),
+                     {"ps.delivered.", "ps.duplicates.", "ps.expected.",
+                      "ps.reached."});
   std::set<std::string> scored;
   for (const auto& p : r.peers) {
     auto id = p.peer.to_string();
@@ -147,8 +170,12 @@ void report_topic_actors(reporter_state& st,
   auto& mem = *st.memory;
   std::lock_guard<std::mutex> guard{mem.mtx};
   std::uint64_t restarts = 0;
-  for (const auto& t : topics)
+  std::set<std::string> now;
+  for (const auto& t : topics) {
     restarts += mem.delta("topic.restarts." + t.topic, t.restarts);
+    now.insert(t.topic);
+  }
+  mem.forget_missing(mem.restart_topics, std::move(now), {"topic.restarts."});
   if (restarts > 0)
     st.metrics->supervisor_restart("pubsub_topic", restarts);
 }
@@ -195,14 +222,13 @@ void report_peer_conns(reporter_state& st,
     n = std::max(n, x.restarts);
   }
   std::uint64_t restarts = 0;
-  for (const auto& [peer, n] : now)
+  std::set<std::string> listed;
+  for (const auto& [peer, n] : now) {
     restarts += mem.delta("peer.restarts." + peer, n);
-  for (const auto& peer : mem.restarted_peers)
-    if (now.count(peer) == 0)
-      mem.totals.erase("peer.restarts." + peer);
-  mem.restarted_peers.clear();
-  for (const auto& [peer, n] : now)
-    mem.restarted_peers.insert(peer);
+    listed.insert(peer);
+  }
+  mem.forget_missing(mem.restarted_peers, std::move(listed),
+                     {"peer.restarts."});
   if (restarts > 0)
     st.metrics->supervisor_restart("peer_connection", restarts);
 }

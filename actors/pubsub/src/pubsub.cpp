@@ -581,6 +581,7 @@ std::uint64_t remove_subscriber(ps_self self, const std::string& topic,
   self->send_exit(t.actor, caf::exit_reason::user_shutdown);
   st.router->set_async_validation(topic, false);
   st.topics.erase(i);
+  st.propagation.erase(topic);
   if (auto ok = st.router->unsubscribe(topic, ps_now()); !ok)
     log::warning(ps_component, "leaving {}: {}", topic, ok.error().describe());
   else
@@ -787,9 +788,20 @@ pubsub_actor::behavior_type pubsub(ps_self self, pubsub_config cfg,
       if (!r)
         return wrap_error(r.error(), pubsub_error_category);
       auto prop = st.propagation.find(topic);
-      if (prop == st.propagation.end()
-          && st.propagation.size() < max_pubsub_propagation_topics)
-        prop = st.propagation.try_emplace(topic).first;
+      if (prop == st.propagation.end()) {
+        if (st.propagation.size() >= max_pubsub_propagation_topics) {
+          // Full: make room by dropping a publish-only topic (joined ones
+          // leave the map when they are left).
+          auto old = std::find_if(st.propagation.begin(), st.propagation.end(),
+                                  [&](const auto& kv) {
+                                    return st.topics.count(kv.first) == 0;
+                                  });
+          if (old != st.propagation.end())
+            st.propagation.erase(old);
+        }
+        if (st.propagation.size() < max_pubsub_propagation_topics)
+          prop = st.propagation.try_emplace(topic).first;
+      }
       if (prop != st.propagation.end()) {
         prop->second.first += r->expected;
         prop->second.second += r->peers;

@@ -124,7 +124,8 @@ typename Inspector::result_type inspect(Inspector& f, pubsub_peer_score& x) {
 }
 
 /// Most topics whose own-publish propagation counts the service keeps (the
-/// metrics' topic cap; publishes on further topics are not counted).
+/// metrics' topic cap). A joined topic's entry goes when it is left; when
+/// full, a publish-only topic's entry makes room for a new one.
 inline constexpr std::size_t max_pubsub_propagation_topics = 64;
 
 /// Message counts of one topic (for metrics).

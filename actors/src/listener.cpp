@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 
+#include "canswarm/actors/broker_mailbox.hpp"
 #include "canswarm/actors/errors.hpp"
 #include "canswarm/log/log.hpp"
 
@@ -93,6 +94,7 @@ result<void> listener_config::validate() const {
 
 caf::behavior listener(caf::io::stateful_broker<listener_state>* self,
                        listener_config cfg) {
+  drain_mailbox_on_exit(self);
   auto& st = self->state;
   st.factory = cfg.factory ? cfg.factory : closing_connection_factory();
   if (auto ok = bind_all(self, cfg); !ok) {

@@ -150,7 +150,10 @@ void bridge_on_socket_closed(caf::io::broker* self, bridge_state& b) {
   if (b.flow.draining()) {
     log::debug(component, "{}: local socket closed, draining the remote",
                b.label);
-    self->delayed_send(self, bridge_drain_timeout, ctl_drain_atom::value);
+    // Anonymous, like the connection's linger tick: a broker's own tick
+    // in its undrained mailbox would keep it alive.
+    caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
+                           bridge_drain_timeout, ctl_drain_atom::value);
   }
   bridge_maybe_finish(self, b);
 }

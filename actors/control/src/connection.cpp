@@ -7,6 +7,7 @@
 #include <caf/io/system_messages.hpp>
 #include <fmt/format.h>
 
+#include "canswarm/actors/broker_mailbox.hpp"
 #include "canswarm/log/log.hpp"
 #include "canswarm/p2pd/codec.hpp"
 #include "control_impl.hpp"
@@ -106,12 +107,17 @@ void fail_connection(connection_ptr self, const std::string& reason) {
   st.at = phase::closing;
   resume_reading(self); // Notice the client closing.
   self->close(st.hdl);
-  self->delayed_send(self, close_linger, ctl_linger_atom::value);
+  // Anonymous: a broker that quits never drains its mailbox (CAF 0.17), so
+  // a tick sent by `self` would keep the broker alive through its own
+  // mailbox (see peer_connection_io.cpp).
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), close_linger,
+                         ctl_linger_atom::value);
 }
 
 caf::behavior control_connection(connection_ptr self,
                                  caf::io::connection_handle hdl,
                                  connection_context ctx) {
+  drain_mailbox_on_exit(self);
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.hdl = hdl;

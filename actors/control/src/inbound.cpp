@@ -8,6 +8,7 @@
 #include <caf/io/broker.hpp>
 #include <fmt/format.h>
 
+#include "canswarm/actors/broker_mailbox.hpp"
 #include "canswarm/control/requests.hpp"
 #include "canswarm/log/log.hpp"
 #include "canswarm/p2pd/codec.hpp"
@@ -79,6 +80,7 @@ inbound_state::~inbound_state() {
 
 caf::behavior inbound_bridge(inbound_ptr self, stream_ref ref, multiaddr target,
                              swarm_actor swarm, control_router_actor router) {
+  drain_mailbox_on_exit(self);
   auto& st = self->state;
   st.router = std::move(router);
   st.key = ref.key;

@@ -14,6 +14,7 @@
 #include <caf/system_messages.hpp>
 #include <fmt/format.h>
 
+#include "canswarm/actors/broker_mailbox.hpp"
 #include "canswarm/log/log.hpp"
 #include "peer_connection_impl.hpp"
 
@@ -56,11 +57,19 @@ void start_core(pc_self self) {
     pc_finish(self, make_error(errc::invalid_argument, e.what()));
     return;
   }
+  // The socket is read only from here on, once the swarm admitted the
+  // connection. CAF 0.17 leaks a scribe (and keeps its descriptor open)
+  // that starts reading and is closed in the same multiplexer round: the
+  // pending "add to the event loop" and "remove" cancel out, so the stream
+  // never learns it left the loop and keeps a reference to itself. A
+  // refusal answered at once would hit exactly that (a flood past
+  // P2P_MAX_CONNECTIONS leaked one descriptor per refused connection, test
+  // "a flood of connections over the limit is closed one by one"); a
+  // socket that never started reading is freed by its close.
+  self->configure_read(st.hdl, caf::io::receive_policy::at_most(
+                                 initial_read_chunk_size));
+  self->ack_writes(st.hdl, true);
   st.core->start(pc_now());
-  if (!st.preadmission.empty()) {
-    st.core->handle_input(st.preadmission, pc_now());
-    bytes{}.swap(st.preadmission);
-  }
   pc_sync(self);
 }
 
@@ -116,18 +125,8 @@ void on_data(pc_self self, caf::io::new_data_msg& msg) {
   }
   bytes_view data{reinterpret_cast<const std::uint8_t*>(msg.buf.data()),
                   msg.buf.size()};
-  if (!st.core) {
-    if (st.preadmission.size() + data.size() > max_preadmission_input) {
-      pc_finish(self, make_error(errc::too_large,
-                                 fmt::format("more than {} bytes before "
-                                             "admission "
-                                             "(max_preadmission_input)",
-                                             max_preadmission_input)));
-      return;
-    }
-    append(st.preadmission, data);
-    return;
-  }
+  if (!st.core)
+    return; // Not read before admission (start_core); nothing to do.
   st.core->handle_input(data, pc_now());
   pc_sync(self);
 }
@@ -166,14 +165,12 @@ peer_connection(caf::io::stateful_broker<peer_connection_state>* self,
                 caf::io::connection_handle hdl, peer_connection_config cfg) {
   if (sodium_init() < 0)
     throw std::runtime_error("libsodium failed to initialise");
+  drain_mailbox_on_exit(self);
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.hdl = hdl;
   for (auto& h : st.cfg.handlers)
     st.handlers[h.protocol] = caf::actor_cast<stream_handler_actor>(h.handler);
-  self->configure_read(hdl, caf::io::receive_policy::at_most(
-                              initial_read_chunk_size));
-  self->ack_writes(hdl, true);
   self->set_down_handler([self](caf::down_msg& msg) {
     // A stream owner terminated: reset its streams.
     auto& st = self->state;

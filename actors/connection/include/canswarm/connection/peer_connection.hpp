@@ -72,10 +72,6 @@ inline constexpr std::size_t transmit_chunk_size = 256 * 1024;
 /// stopped reading is disconnected ("write timeout").
 inline constexpr std::chrono::seconds write_stall_limit{30};
 
-/// Input held before the swarm admitted an inbound connection (the
-/// multistream header and a Noise message fit easily).
-inline constexpr std::size_t max_preadmission_input = 64 * 1024;
-
 /// Write requests queued per stream beyond what the muxer accepted.
 inline constexpr std::size_t max_pending_writes = 64;
 
@@ -168,7 +164,6 @@ struct peer_connection_state {
   caf::io::connection_handle hdl;
   std::unique_ptr<connection::core> core;
   std::optional<peer_id> peer;
-  bytes preadmission;
   bytes out; ///< Scratch for core output.
   std::size_t in_flight = 0; ///< Handed to CAF, not yet written.
   std::size_t read_size = initial_read_chunk_size; ///< Current read chunk.

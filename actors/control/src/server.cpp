@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 #include <fmt/format.h>
 
+#include "canswarm/actors/broker_mailbox.hpp"
 #include "canswarm/actors/errors.hpp"
 #include "canswarm/control/requests.hpp"
 #include "canswarm/log/log.hpp"
@@ -46,6 +47,9 @@ struct server_state {
   std::string unix_path;
   control_router_actor router;
   std::set<caf::actor_addr> connections;
+  /// Refused connections whose ERROR response is being written (at most
+  /// max_refusing_control_connections).
+  std::set<caf::io::connection_handle> refusing;
   std::uint64_t accepted = 0;
   std::uint64_t refused = 0;
 };
@@ -90,16 +94,26 @@ void on_new_connection(server_ptr self, caf::io::connection_handle hdl) {
                  "refusing a control connection: {} open "
                  "(max_control_connections)",
                  st.connections.size());
+    if (st.refusing.size() >= max_refusing_control_connections) {
+      self->close(hdl); // Never read: closing frees it at once.
+      return;
+    }
     bytes out;
     p2pd::
       write_message(p2pd::error_response(
                       fmt::format("too many control connections (at most {})",
                                   max_control_connections)),
                     out);
+    // Reading drains what the client sent, so the close is not a reset
+    // that could destroy the response. The close waits for the write to be
+    // reported (data_transferred_msg): CAF 0.17 leaks a socket, descriptor
+    // included, that starts reading and is closed in the same multiplexer
+    // round (see peer_connection.cpp, start_core).
+    self->ack_writes(hdl, true);
     self->configure_read(hdl, caf::io::receive_policy::at_most(1024));
     self->write(hdl, out.size(), out.data());
     self->flush(hdl);
-    self->close(hdl);
+    st.refusing.insert(hdl);
     return;
   }
   connection_context ctx{caf::actor_cast<caf::actor>(self),
@@ -122,6 +136,7 @@ void on_new_connection(server_ptr self, caf::io::connection_handle hdl) {
 
 caf::behavior control_server(server_ptr self, server_config cfg,
                              std::optional<listen_socket> prebound) {
+  drain_mailbox_on_exit(self);
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.swarm = st.cfg.swarm ? st.cfg.swarm : st.cfg.locator->get();
@@ -170,7 +185,14 @@ caf::behavior control_server(server_ptr self, server_config cfg,
     [](const caf::io::new_data_msg&) {
       // Only refused connections are still read here: ignore.
     },
-    [](const caf::io::connection_closed_msg&) {},
+    [self](const caf::io::data_transferred_msg& msg) {
+      auto& st = self->state;
+      if (msg.remaining == 0 && st.refusing.erase(msg.handle) > 0)
+        self->close(msg.handle);
+    },
+    [self](const caf::io::connection_closed_msg& msg) {
+      self->state.refusing.erase(msg.handle);
+    },
     [self](const caf::io::acceptor_closed_msg&) {
       log::error(component, "the control listener closed unexpectedly");
       self->quit(canswarm::make_error(actor_errc::listen_failed,

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -17,7 +18,9 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/scoped_actor.hpp>
+#include <fmt/format.h>
 
+#include "canswarm/control/limits.hpp"
 #include "canswarm/control/server.hpp"
 #include "canswarm/log/log.hpp"
 #include "control_client.hpp"
@@ -462,6 +465,44 @@ TEST_CASE_FIXTURE(fixture, "malformed requests get a specific ERROR; a broken "
   CHECK(c.socket().wait_closed());
   // The other connection keeps working.
   expect_ok(other.call(identify()));
+  stop(s);
+}
+
+// Hostile input (a flood of control connections): past
+// max_control_connections each connection gets a specific ERROR and is
+// closed, the open ones keep working, and the refused ones leave no socket
+// or memory behind (descriptors counted here; LeakSanitizer in the
+// sanitizer build).
+TEST_CASE_FIXTURE(fixture, "control connections over the limit get an ERROR "
+                           "and are closed") {
+  auto open_fds = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                         std::filesystem::directory_iterator{});
+  };
+  auto s = start(a);
+  auto fds_before = open_fds();
+  std::vector<control_client> open;
+  for (std::size_t i = 0; i < control::max_control_connections; ++i)
+    open.push_back(client(s));
+  REQUIRE(wait_for_summary(s, fmt::format("{} connections open",
+                                          control::max_control_connections)));
+  for (int i = 0; i < 20; ++i) {
+    auto c = client(s);
+    auto msg = expect_error(c.read_response());
+    CHECK(msg == fmt::format("too many control connections (at most {})",
+                             control::max_control_connections));
+    CHECK(c.socket().wait_closed());
+  }
+  CHECK(wait_for_summary(s, "20 refused"));
+  expect_ok(open.front().call(identify()));
+  open.clear();
+  CHECK(wait_for_summary(s, " 0 connections open"));
+  auto fds_after = open_fds();
+  for (int i = 0; i < 100 && fds_after > fds_before; ++i) {
+    std::this_thread::sleep_for(20ms);
+    fds_after = open_fds();
+  }
+  CHECK(fds_after <= fds_before);
   stop(s);
 }
 

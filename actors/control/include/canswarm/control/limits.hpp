@@ -12,6 +12,11 @@ namespace canswarm::control {
 /// js client opens one per request and one per open stream).
 inline constexpr std::size_t max_control_connections = 256;
 
+/// Connections over max_control_connections still being told why (the
+/// ERROR response is written, the socket closes once it is sent); more
+/// are closed without a word.
+inline constexpr std::size_t max_refusing_control_connections = 64;
+
 /// Requests served on one control connection before it is closed; a go
 /// client loops on one connection, so this is generous but finite.
 inline constexpr std::size_t max_requests_per_connection = 10'000;

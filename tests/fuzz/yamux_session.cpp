@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <variant>
@@ -76,10 +77,14 @@ struct end {
 // Failures two honest sessions may see: the fuzzer stalls the link or
 // never transmits, so pings time out and pong / RST queues fill up.
 bool honest_failure(const error& err) {
-  return err.code == errc::timeout
-         || (err.code == errc::too_large
-             && err.message.find("control frames pending")
-                  != std::string::npos);
+  auto honest = err.code == errc::timeout
+                || (err.code == errc::too_large
+                    && err.message.find("control frames pending")
+                         != std::string::npos);
+  if (!honest)
+    std::fprintf(stderr, "yamux_session: an honest pair failed: %s\n",
+                 err.describe().c_str());
+  return honest;
 }
 
 void check_bounds(const end& e) {

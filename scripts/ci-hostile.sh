@@ -4,13 +4,13 @@
 #   1. the selected test suites under AddressSanitizer + UBSan
 #      (scripts/sanitize-tests.sh, gcc, build-asan): every protocols_* suite,
 #      config, the advisory regressions (regression_*) and the connection
-#      suites actors_connection_core, _upgrade and _bad_input (real sockets
-#      and actors, LeakSanitizer-clean since the peer connection's timer
-#      tick no longer references the connection from its own mailbox; about
-#      10 s of tests, plus building the actor libraries). Not yet
-#      actors_connection: UBSan stops it where its test actors are spawned
-#      without arguments (CAF 0.17's init_fun_factory dereferences an empty
-#      argument tuple);
+#      suites actors_connection, _core, _upgrade and _bad_input (real
+#      sockets and actors, among them a flood past the connection limit;
+#      LeakSanitizer-clean since brokers drain their mailbox on exit and
+#      refused sockets are never read; about 25 s of tests, plus building
+#      the actor libraries). Not yet actors_control: at a control server's
+#      stop, a connection accepted in the same multiplexer round still
+#      leaks its socket now and then (see tests/fuzz/README.md);
 #   2. every libFuzzer target (clang + ASan + UBSan, build-fuzz) for
 #      FUZZ_SECONDS on its committed corpus (scripts/fuzz-smoke.sh),
 #      FUZZ_PARALLEL at a time. libFuzzer first runs every corpus file, so
@@ -32,7 +32,7 @@ fuzz_build=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${JOBS:-$(nproc)}
 seconds=${FUZZ_SECONDS:-20}
 parallel=${FUZZ_PARALLEL:-$(nproc)}
-regex=${SANITIZE_REGEX:-'^(protocols_.*|config|regression_.*|actors_connection_(core|upgrade|bad_input))$'}
+regex=${SANITIZE_REGEX:-'^(protocols_.*|config|regression_.*|actors_connection(_core|_upgrade|_bad_input)?)$'}
 start=$(date +%s)
 
 fail() {

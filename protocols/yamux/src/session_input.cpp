@@ -168,11 +168,13 @@ session::stream* session::open_inbound(const header& h) {
       || streams_.size() >= cfg_.max_concurrent_streams
       || inbound_unacked_ >= cfg_.max_inbound_ack_backlog) {
     ++counters_.streams_refused;
-    // Streams opened before the remote could see our GO_AWAY are refused
-    // without blame (found by fuzz_yamux_session: an honest pair failed
-    // after 65 opens crossed a GO_AWAY in flight). The connection closes
-    // soon after a GO_AWAY anyway.
-    if (!go_away_sent_ && ++refusals_charged_ > cfg_.max_refused_streams) {
+    // Once either side sent GO_AWAY, refused streams are not charged:
+    // opens can cross our GO_AWAY in flight, and a remote's GO_AWAY can
+    // overtake the SYNs of streams it opened before (control frames go
+    // first). fuzz_yamux_session found both: an honest pair failed after
+    // 65 such refusals. The session ends anyway once its streams are gone.
+    if (!go_away_sent_ && !go_away_received_
+        && ++refusals_charged_ > cfg_.max_refused_streams) {
       fail(protocol_error(fmt::format(
         "the remote opened {} streams beyond the bounds ({} live streams, "
         "{} unacknowledged inbound; max_concurrent_streams {}, "

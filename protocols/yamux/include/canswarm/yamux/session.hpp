@@ -247,7 +247,7 @@ private:
   std::uint64_t next_local_id_;
   std::uint32_t max_remote_id_ = 0;
   /// Refused inbound streams the remote is to blame for (counted against
-  /// max_refused_streams): not those that crossed our own GO_AWAY.
+  /// max_refused_streams): not those refused after a GO_AWAY.
   std::size_t refusals_charged_ = 0;
   std::size_t inbound_unacked_ = 0;
   std::size_t outbound_unacked_ = 0;

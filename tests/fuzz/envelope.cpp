@@ -3,8 +3,9 @@
 //
 // Input: byte 0 selects the mode:
 //   0  the rest is one envelope (decode);
-//   1  the gate: byte 1 picks the replay table size (1..8 entries) and
-//      the payload bound, then a list of (2-byte clock offset in seconds,
+//   1  the gate: byte 1 picks the replay table size (1..8 entries), the
+//      payload bound, the policy-hash rule and the allowed kinds (every
+//      other kind when bit 0x20 is set), then a list of (2-byte clock offset in seconds,
 //      signed around envelope_seed_time; 2-byte length; envelope bytes)
 //      runs through decode_and_validate in order.
 // Properties:
@@ -12,10 +13,17 @@
 //    back, and the fields pass check_fields;
 //  - the gate allows only envelopes that decode, verify and are fresh; an
 //    allowed envelope is refused as a replay when it comes again at once;
-//    the counters add up; the replay tables stay within their bound.
+//    the counters add up; the replay tables stay within their bound;
+//  - preflight_validate (the rules without the replay check) agrees with
+//    the ingress verdict: allowed when it allowed, and the same reason when
+//    it refused for anything but a replay; record_own refuses an accepted
+//    envelope as a replay; every verdict has a name.
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <set>
+#include <string_view>
 
 #include "canswarm/envelope/codec.hpp"
 #include "canswarm/envelope/envelope.hpp"
@@ -39,10 +47,7 @@ void check_codec(bytes_view wire) {
 }
 
 std::uint64_t total(const gate_stats& s) {
-  auto n = s.accepted;
-  for (auto r : s.rejected)
-    n += r;
-  return n;
+  return s.accepted + s.total_rejected();
 }
 
 void check_gate(fuzz::input& in) {
@@ -53,6 +58,16 @@ void check_gate(fuzz::input& in) {
     cfg.max_payload_bytes = 64;
   if ((selector & 0x40) != 0)
     cfg.require_policy_engine_hash = true;
+  if ((selector & 0x20) != 0) {
+    std::set<kind> some;
+    bool keep = true;
+    for (auto k : every_kind()) {
+      if (keep)
+        some.insert(k);
+      keep = !keep;
+    }
+    cfg.allowed_kinds = std::move(some);
+  }
   gate_enforcer gate{cfg};
   std::uint64_t calls = 0;
   while (!in.empty()) {
@@ -61,19 +76,30 @@ void check_gate(fuzz::input& in) {
                + static_cast<std::uint64_t>(std::chrono::nanoseconds{
                  std::chrono::seconds{offset}}.count());
     auto wire = in.take_long();
+    auto decoded = decode(wire);
+    std::optional<decision> pre;
+    if (decoded)
+      pre = gate.preflight_validate(*decoded, now);
     auto result = gate.decode_and_validate(wire, now);
     ++calls;
+    FUZZ_CHECK(std::string_view{to_string(result.verdict.code)} != "unknown");
+    if (pre && result.verdict.allowed)
+      FUZZ_CHECK(pre->allowed);
+    if (pre && !pre->allowed && result.verdict.code != reject_reason::replay)
+      FUZZ_CHECK(result.verdict.code == pre->code);
     FUZZ_CHECK(result.verdict.allowed == result.env.has_value());
     FUZZ_CHECK(result.verdict.allowed
                == (result.verdict.code == reject_reason::none));
     if (result.verdict.allowed) {
-      auto decoded = decode(wire);
       FUZZ_CHECK(decoded.ok() && *decoded == *result.env);
       FUZZ_CHECK(verify(*result.env).ok());
       auto again = gate.decode_and_validate(wire, now);
       ++calls;
       FUZZ_CHECK(!again.verdict.allowed);
       FUZZ_CHECK(again.verdict.code == reject_reason::replay);
+      auto own = gate.record_own(*result.env, now);
+      ++calls;
+      FUZZ_CHECK(!own.allowed && own.code == reject_reason::replay);
     } else {
       FUZZ_CHECK(!result.verdict.reason.empty());
     }

@@ -5,9 +5,9 @@
 //   0  the rest is one envelope (decode);
 //   1  the gate: byte 1 picks the replay table size (1..8 entries), the
 //      payload bound, the policy-hash rule and the allowed kinds (every
-//      other kind when bit 0x20 is set), then a list of (2-byte clock offset in seconds,
-//      signed around envelope_seed_time; 2-byte length; envelope bytes)
-//      runs through decode_and_validate in order.
+//      other kind when bit 0x20 is set), then a list of (2-byte clock offset in
+//      seconds, signed around envelope_seed_time; 2-byte length; envelope
+//      bytes) runs through decode_and_validate in order.
 // Properties:
 //  - the codec is canonical: decode(w) succeeding implies encode gives w
 //    back, and the fields pass check_fields;

@@ -92,7 +92,8 @@ bool honest_failure(const error& err, const config& cfg) {
                     && err.message.find("control frames pending")
                          != std::string::npos)
                 || (err.code == errc::protocol
-                    && err.message.find("max_refused_streams") != std::string::npos
+                    && err.message.find("max_refused_streams")
+                         != std::string::npos
                     && err.message.find(full) != std::string::npos);
   if (!honest)
     std::fprintf(stderr, "yamux_session: an honest pair failed: %s\n",

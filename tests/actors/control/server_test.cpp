@@ -489,8 +489,9 @@ TEST_CASE_FIXTURE(fixture, "control connections over the limit get an ERROR "
   for (int i = 0; i < 20; ++i) {
     auto c = client(s);
     auto msg = expect_error(c.read_response());
-    CHECK(msg == fmt::format("too many control connections (at most {})",
-                             control::max_control_connections));
+    CHECK(msg
+          == fmt::format("too many control connections (at most {})",
+                         control::max_control_connections));
     CHECK(c.socket().wait_closed());
   }
   CHECK(wait_for_summary(s, "20 refused"));

@@ -53,12 +53,11 @@ void pc_arm_timer(pc_self self) {
   st.timer_at = t;
   auto delay = std::max(t - pc_now(), duration::zero());
   // Round up to whole microseconds so the tick never fires early.
-  // Anonymous: a broker's mailbox stays open after it quits (CAF 0.17's
-  // abstract_broker::cleanup skips the mailbox drain scheduled actors do),
-  // so a tick that arrives then is never freed; sent by `self`, it would
-  // hold a strong reference to the broker in the broker's own mailbox, a
-  // cycle that leaks the connection and whatever else its mailbox holds
-  // (LeakSanitizer in actors_connection_bad_input).
+  // Anonymous: the tick needs no sender, and one sent by `self` would hold
+  // a strong reference to the broker in its own mailbox. CAF 0.17 brokers
+  // do not drain their mailbox on exit, so that was a leaking cycle
+  // (LeakSanitizer in actors_connection_bad_input); drain_mailbox_on_exit
+  // (broker_mailbox.hpp) now frees late ticks as well.
   caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
                          std::chrono::ceil<std::chrono::microseconds>(delay),
                          tick_atom::value);

@@ -150,8 +150,7 @@ void bridge_on_socket_closed(caf::io::broker* self, bridge_state& b) {
   if (b.flow.draining()) {
     log::debug(component, "{}: local socket closed, draining the remote",
                b.label);
-    // Anonymous, like the connection's linger tick: a broker's own tick
-    // in its undrained mailbox would keep it alive.
+    // Anonymous, like the connection's linger tick (broker_mailbox.hpp).
     caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
                            bridge_drain_timeout, ctl_drain_atom::value);
   }

@@ -107,9 +107,8 @@ void fail_connection(connection_ptr self, const std::string& reason) {
   st.at = phase::closing;
   resume_reading(self); // Notice the client closing.
   self->close(st.hdl);
-  // Anonymous: a broker that quits never drains its mailbox (CAF 0.17), so
-  // a tick sent by `self` would keep the broker alive through its own
-  // mailbox (see peer_connection_io.cpp).
+  // Anonymous, like the peer connection's tick (see peer_connection_io.cpp
+  // and broker_mailbox.hpp).
   caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), close_linger,
                          ctl_linger_atom::value);
 }

@@ -119,6 +119,10 @@ void advance(self_ptr self) {
       return;
     }
     case supervisor_phase::shutting_down:
+      if (stop_last_running(self, [&](auto i) {
+            return st.children[i].spec.stop_first;
+          }))
+        return;
       if (stop_last_running(self, [](auto) { return true; }))
         return;
       log::info(st.label, "all children stopped");

@@ -379,7 +379,11 @@ root_supervisor_config(const config::settings& s,
                                 return control::control_spawner(std::move(c))(
                                   sys);
                               },
-                              default_grace_period});
+                              default_grace_period,
+                              // Stopped first at shutdown: no publish is
+                              // taken once the bus's transports (the NATS
+                              // bridge, last started) begin to stop.
+                              true});
     }
   }
   if (!s.p2p_enabled && opts.pubsub) {

@@ -243,6 +243,23 @@ TEST_CASE_FIXTURE(fixture, "shutdown stops children in reverse start order "
   CHECK(*reason == caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE_FIXTURE(fixture, "shutdown stops the stop_first children before "
+                           "the others, each group in reverse start order") {
+  auto cfg = config(supervision::strategy::rest_for_one, 3);
+  cfg.children = {child("a"), child("ingress1"), child("b"), child("ingress2"),
+                  child("c")};
+  cfg.children[1].stop_first = true;
+  cfg.children[3].stop_first = true;
+  auto sup = start(std::move(cfg));
+  self->send(sup, shutdown_atom::value);
+  run();
+  CHECK(*exits
+        == std::vector<std::string>{"ingress2", "ingress1", "c", "b", "a"});
+  auto reason = termination();
+  REQUIRE(reason);
+  CHECK(*reason == caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE_FIXTURE(fixture, "a child that ignores the shutdown is killed "
                            "after its grace period") {
   auto cfg = config(supervision::strategy::one_for_one, 3);

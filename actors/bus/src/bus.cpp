@@ -136,6 +136,15 @@ struct bus_state {
   steady::time_point overlap_until{};
   bus_transport active = bus_transport::p2p;
   bus_stats stats;
+
+  ~bus_state() {
+    // Their publishers were answered OK: say they are lost, not silently.
+    if (!held.empty())
+      log::warning(bus_component,
+                   "stopping with {} publishes no transport took: they are "
+                   "lost",
+                   held.size());
+  }
 };
 
 using bus_self = bus_actor::stateful_pointer<bus_state>;

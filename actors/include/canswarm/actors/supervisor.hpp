@@ -64,6 +64,11 @@ struct child_spec {
   spawn_function spawn;
   /// Time between user_shutdown and kill when stopping this child.
   caf::timespan grace = default_grace_period;
+  /// At shutdown, stopped before every child without it (still last to
+  /// first among themselves). For ingress, e.g. the control server: a node
+  /// that is going away takes no new work while the services that carry
+  /// out the work it already took are still running.
+  bool stop_first = false;
 };
 
 /// Configuration of a supervisor.

@@ -81,8 +81,8 @@ struct end {
 // One more: yamux cannot tell a peer our max_concurrent_streams, and each
 // end's count of live streams lags the other's (closes and resets in
 // flight), so an honest end can keep opening streams the other refuses for
-// that bound, and be disconnected after max_refused_streams of them (the
-// rule that stops a flooding peer; corpus/yamux_session/
+// that bound, and be disconnected after max_refused_streams of them in a
+// row (the rule that stops a flooding peer; corpus/yamux_session/
 // regress-opens-past-remote-stream-limit). Refusals for the ACK backlog,
 // which both ends count alike, stay dishonest.
 bool honest_failure(const error& err, const config& cfg) {

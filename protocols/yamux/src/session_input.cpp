@@ -192,6 +192,9 @@ session::stream* session::open_inbound(const header& h) {
   auto& s = add_stream(id, false);
   s.ack_pending = true;
   ++inbound_unacked_;
+  // The charge counts refusals in a row: a busy but honest peer whose view
+  // of our live streams lags makes room in between, a flood does not.
+  refusals_charged_ = 0;
   push_event(stream_opened{stream_id{id}});
   return failure_ ? nullptr : &s;
 }

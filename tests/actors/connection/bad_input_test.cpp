@@ -353,8 +353,8 @@ TEST_CASE_FIXTURE(fixture, "yamux streams over the session bound are reset "
   // the default) live streams in both directions, and at most
   // max_inbound_ack_backlog (256) unacknowledged inbound ones. Over it an
   // inbound SYN is answered with RST (as go-yamux does) while fewer than
-  // max_refused_streams (64) were refused; the session and the connection
-  // stay up. The next case goes past that.
+  // max_refused_streams (64) were refused in a row; the session and the
+  // connection stay up. The next case goes past that.
   scene s{*this};
   s.connect();
   s.bad->upgrade(s.target.id);

@@ -200,6 +200,38 @@ TEST_CASE("the ACK backlog, not the stream count, refuses when streams are "
   CHECK(s.take_output().empty());
 }
 
+TEST_CASE("max_refused_streams counts refusals in a row: an accepted stream "
+          "starts the count again") {
+  auto cfg = quiet_config();
+  cfg.max_concurrent_streams = 2;
+  cfg.max_inbound_ack_backlog = 2;
+  cfg.max_refused_streams = 3;
+  session s{role::server, cfg};
+  auto open = [&](std::uint32_t id) {
+    s.handle_input(wu(flag_syn, id, 0), t0());
+    return count_of<stream_opened>(drain(s)) == 1;
+  };
+  CHECK(open(1));
+  CHECK(open(3));
+  // Full: three refusals are within the bound.
+  for (std::uint32_t id : {5, 7, 9})
+    CHECK_FALSE(open(id));
+  CHECK_FALSE(s.closed());
+  // A slot frees up and the next stream is accepted: the count restarts.
+  REQUIRE(s.reset(stream_id{1}));
+  CHECK(open(11));
+  for (std::uint32_t id : {13, 15, 17})
+    CHECK_FALSE(open(id));
+  CHECK_FALSE(s.closed());
+  CHECK(s.stats().streams_refused == 6);
+  // The fourth in a row fails the session.
+  s.take_output();
+  auto err = fail_with(s, wu(flag_syn, 19, 0));
+  CHECK(err.code == errc::protocol);
+  CHECK(err.message.find("max_refused_streams 3 exceeded")
+        != std::string::npos);
+}
+
 TEST_CASE("a peer flooding pings without reading overflows the control "
           "queue") {
   auto cfg = quiet_config();

@@ -48,10 +48,11 @@ struct config {
   /// reset (libp2p yamux note: "ACK backlog", 256).
   std::size_t max_inbound_ack_backlog = spec_ack_backlog;
 
-  /// Inbound streams reset by the two bounds above (or after GO_AWAY) over
-  /// the session's life before the session fails: a peer that keeps
-  /// opening streams it was refused is misbehaving, and resetting them one
-  /// by one would let it keep us busy forever.
+  /// Inbound streams reset by the two bounds above in a row (none accepted
+  /// in between) before the session fails: a peer that keeps opening
+  /// streams it was refused is misbehaving, and resetting them one by one
+  /// would let it keep us busy forever. Those refused after either side's
+  /// GO_AWAY are not counted (opens cross a GO_AWAY in flight).
   std::size_t max_refused_streams = 64;
 
   /// Most outbound streams the peer has not acknowledged yet; `open_stream`

@@ -246,8 +246,9 @@ private:
   // Stream ids and counters.
   std::uint64_t next_local_id_;
   std::uint32_t max_remote_id_ = 0;
-  /// Refused inbound streams the remote is to blame for (counted against
-  /// max_refused_streams): not those refused after a GO_AWAY.
+  /// Refused inbound streams in a row (since the last one accepted) the
+  /// remote is to blame for, counted against max_refused_streams: not those
+  /// refused after a GO_AWAY.
   std::size_t refusals_charged_ = 0;
   std::size_t inbound_unacked_ = 0;
   std::size_t outbound_unacked_ = 0;
